@@ -1,0 +1,89 @@
+"""Bronze: the append-only CDC log, filled by a task that consumes the raw table's stream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from snowflake.snowpark import DataFrame
+from snowflake.snowpark import functions as F
+from sqlglot import exp
+
+from moviecdc import sql
+from moviecdc.identifiers import QualifiedName
+from moviecdc.layers.base import Layer, drop_task, suspend_task
+from moviecdc.layers.expressions import snowpark_type
+from moviecdc.statements import Statement, StatementKind
+
+
+class BronzeLayer(Layer):
+    """``MOVIES_BOOKING_CDC_EVENTS`` and the ``INGEST_MOVIES_BOOKING_CDC_EVENTS`` task.
+
+    The task runs one ``INSERT ... SELECT ... FROM <stream>``: reading the stream and writing Bronze is a
+    single DML statement, so the stream's offset advances exactly when the rows are committed to Bronze; a
+    failed run leaves both untouched. ``WHEN SYSTEM$STREAM_HAS_DATA`` skips runs (and warehouse credits)
+    while nothing changed.
+    """
+
+    def statements(self) -> list[Statement]:
+        bronze, task = self.config.name("bronze_table"), self.config.name("ingest_task")
+        create_task = sql.create_task(
+            task,
+            body=self.ingest_sql(),
+            schedule=self.config.ingest_schedule,
+            warehouse=self.config.warehouse,
+            suspend_after_failures=self.config.suspend_task_after_num_failures,
+            when_stream_has_data=self.config.name("stream"),
+        )
+        return [
+            Statement(StatementKind.CREATE_TABLE, bronze, sql.create_table(bronze, self.schema.bronze_columns)),
+            # CREATE OR ALTER TASK needs a suspended task; deploy resumes it after every object exists.
+            suspend_task(task),
+            Statement(StatementKind.CREATE_TASK, task, create_task),
+        ]
+
+    def teardown_statements(self, *, drop_data: bool = False) -> list[Statement]:
+        task, bronze = self.config.name("ingest_task"), self.config.name("bronze_table")
+        statements = [drop_task(task)]
+        if drop_data:
+            statements.append(Statement(StatementKind.DROP_TABLE, bronze, sql.drop_table(bronze)))
+        return statements
+
+    @property
+    def tasks(self) -> list[QualifiedName]:
+        return [self.config.name("ingest_task")]
+
+    def ingest_sql(self) -> sql.Fragment:
+        """The task body: every row of the stream, as returned, into Bronze with the run's timestamp."""
+        cdc = self.schema.cdc
+        # The run's time in UTC as TIMESTAMP_NTZ: CURRENT_TIMESTAMP() is one value for the whole statement,
+        # and converting to UTC keeps the log independent of the task session's TIMEZONE parameter.
+        run_timestamp = exp.Cast(
+            this=exp.ConvertTimezone(target_tz=sql.string("UTC"), timestamp=exp.CurrentTimestamp()),
+            to=sql.data_type("TIMESTAMP_NTZ"),
+        )
+        select = exp.select(
+            *(sql.column(name) for name in self.schema.column_names),
+            sql.column(cdc.action),
+            sql.column(cdc.is_update),
+            run_timestamp,
+            sql.column(cdc.row_id),
+        ).from_(sql.table(self.config.name("stream")))
+        target = exp.Schema(
+            this=sql.table(self.config.name("bronze_table")),
+            expressions=[sql.ident(c.name) for c in self.schema.bronze_columns],
+        )
+        return sql.render(exp.Insert(this=target, expression=select))
+
+    def transform(self, stream_df: DataFrame, change_timestamp: datetime) -> DataFrame:
+        """What one task run appends to Bronze, given the stream's rows and the run's time.
+
+        ``stream_df`` has the raw columns and ``METADATA$ACTION``, ``METADATA$ISUPDATE``, ``METADATA$ROW_ID``.
+        """
+        cdc = self.schema.cdc
+        return stream_df.select(
+            *(F.col(sql.quote_name(name)) for name in self.schema.column_names),
+            F.col(sql.quote_name(cdc.action)).alias(sql.quote_name(cdc.change_type)),
+            F.col(sql.quote_name(cdc.is_update)).alias(sql.quote_name(cdc.change_is_update)),
+            F.lit(change_timestamp).cast(snowpark_type("TIMESTAMP_NTZ")).alias(sql.quote_name(cdc.change_timestamp)),
+            F.col(sql.quote_name(cdc.row_id)).cast(snowpark_type("VARCHAR")).alias(sql.quote_name(cdc.change_row_id)),
+        )

@@ -1,0 +1,187 @@
+"""`Pipeline`: the movie-bookings CDC pipeline as an ordered plan, deployed through any SQL session.
+
+``Pipeline`` never knows which engine it talks to: it only calls ``session.sql(text).collect()``, so the
+same statements go to Snowflake (a Snowpark ``Session``) and to the embedded engine (``LocalSession``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from moviecdc import sql
+from moviecdc.config import PipelineConfig
+from moviecdc.errors import DeployError, SessionError
+from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
+from moviecdc.layers.base import resume_task, suspend_task
+from moviecdc.schema import BOOKINGS, EntitySchema
+from moviecdc.statements import Statement, StatementKind
+
+log = logging.getLogger("moviecdc")
+
+
+class SqlResult(Protocol):
+    def collect(self) -> Sequence[Any]: ...
+
+
+class SqlSession(Protocol):
+    """What ``Pipeline`` needs of a session: Snowpark's ``Session`` and ``LocalSession`` both fit."""
+
+    def sql(self, query: str) -> SqlResult: ...
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One executed statement and what the engine answered (e.g. ``Table X successfully created.``)."""
+
+    statement: Statement
+    message: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    """What a deploy or teardown did, step by step, in order."""
+
+    action: str
+    steps: tuple[StepResult, ...]
+
+    @property
+    def statements(self) -> list[Statement]:
+        return [step.statement for step in self.steps]
+
+    def __str__(self) -> str:
+        lines = [f"{self.action}: {len(self.steps)} statements in {sum(s.seconds for s in self.steps):.2f}s"]
+        width = max((len(s.statement.summary) for s in self.steps), default=0)
+        lines += [f"  {s.statement.summary:<{width}}  {s.message}" for s in self.steps]
+        return "\n".join(lines)
+
+
+ProgressCallback = Callable[[int, int, Statement], None]
+
+
+class Pipeline:
+    """The pipeline, bound to a session.
+
+    >>> from moviecdc import Pipeline
+    >>> [s.kind.value for s in Pipeline(session=None).plan()][:4]
+    ['CREATE DATABASE', 'CREATE SCHEMA', 'CREATE TABLE', 'CREATE STREAM']
+    """
+
+    def __init__(
+        self, session: SqlSession | None, config: PipelineConfig | None = None, *, schema: EntitySchema = BOOKINGS
+    ) -> None:
+        _reject_local_testing(session)
+        self.session = session
+        self.config = config or PipelineConfig()
+        self.raw = RawSource(self.config, schema)
+        self.bronze = BronzeLayer(self.config, schema)
+        self.silver = SilverLayer(self.config, schema)
+        self.gold = GoldLayer(self.config, schema)
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return (self.raw, self.bronze, self.silver, self.gold)
+
+    # -- plans (no session traffic) ---------------------------------------------------------------------------
+
+    def plan(self) -> list[Statement]:
+        """Every statement ``deploy()`` runs, in order.
+
+        Objects are created in dependency order; tables and the stream ``IF NOT EXISTS`` (never replaced: that
+        would lose data and the stream's offset), tasks and dynamic tables ``CREATE OR ALTER``. Each task is
+        suspended before it is altered (Snowflake requires it) and all are resumed last, children first.
+        """
+        cfg = self.config
+        statements: list[Statement] = []
+        if cfg.create_database:
+            statements += [
+                Statement(StatementKind.CREATE_DATABASE, cfg.database, sql.create_database(cfg.database)),
+                Statement(
+                    StatementKind.CREATE_SCHEMA,
+                    f"{cfg.database}.{cfg.schema_name}",
+                    sql.create_schema(cfg.database, cfg.schema_name),
+                ),
+            ]
+        statements += self.raw.statements()
+        statements += self.bronze.statements()
+        statements += self.silver.statements()
+        statements += self.gold.statements()
+        tasks = [*self.gold.tasks, *self.bronze.tasks]  # no task has a predecessor: any order is children-first
+        statements += [resume_task(task) for task in tasks]
+        return statements
+
+    def teardown_plan(self, *, drop_data: bool = False) -> list[Statement]:
+        """What ``teardown()`` runs: suspend every task first, so nothing moves while objects go, then each
+        layer's objects, downstream layers first."""
+        tasks = [self.config.name("ingest_task"), self.config.name("gold_refresh_task")]
+        statements = [suspend_task(task) for task in tasks]
+        for layer in reversed(self.layers):
+            statements += layer.teardown_statements(drop_data=drop_data)
+        return statements
+
+    # -- actions ----------------------------------------------------------------------------------------------
+
+    def deploy(self, *, progress: ProgressCallback | None = None) -> DeployReport:
+        """Create or converge every object, then resume the tasks. Idempotent: running it again changes
+        nothing that exists and destroys no data."""
+        return self._run("deploy", self.plan(), progress)
+
+    def teardown(self, *, drop_data: bool = False, progress: ProgressCallback | None = None) -> DeployReport:
+        """Suspend and drop the tasks and dynamic tables. The raw table, its stream and Bronze (the data and
+        the unconsumed changes) stay unless ``drop_data=True``."""
+        return self._run("teardown", self.teardown_plan(drop_data=drop_data), progress)
+
+    def _run(self, action: str, statements: list[Statement], progress: ProgressCallback | None) -> DeployReport:
+        session = self._require_session()
+        steps = []
+        for number, statement in enumerate(statements, start=1):
+            if progress is not None:
+                progress(number, len(statements), statement)
+            log.info("%s %d/%d: %s", action, number, len(statements), statement.summary)
+            started = time.perf_counter()
+            try:
+                rows = session.sql(statement.sql).collect()
+            except Exception as exc:  # the engine's own error type varies: translate here, once
+                raise DeployError(
+                    f"{action} failed at step {number} of {len(statements)} ({statement.summary}): "
+                    f"{_first_line(exc)}\nStatement:\n{statement.sql}\n"
+                    f"Steps 1 to {number - 1} were applied. Fix the cause and run {action} again: "
+                    "every step is idempotent.",
+                    statement=statement,
+                ) from exc
+            steps.append(StepResult(statement, _message(rows), time.perf_counter() - started))
+        return DeployReport(action, tuple(steps))
+
+    def _require_session(self) -> SqlSession:
+        if self.session is None:
+            raise SessionError("this Pipeline has no session; pass one: Pipeline(session) or Pipeline(LocalSession())")
+        return self.session
+
+
+def _reject_local_testing(session: object) -> None:
+    connection = getattr(session, "_conn", None)
+    if type(connection).__name__ == "MockServerConnection":
+        raise SessionError(
+            "a Snowpark local-testing session cannot run SQL, so it cannot run the pipeline's streams, tasks "
+            "and dynamic tables. Use moviecdc.LocalSession() to run the pipeline offline; use the local-testing "
+            "session for the layers' DataFrame code (e.g. SilverLayer().transform(df))."
+        )
+
+
+def _message(rows: Sequence[Any]) -> str:
+    if not rows:
+        return ""
+    first = rows[0]
+    try:
+        return str(first[0])
+    except (TypeError, IndexError, KeyError):
+        return str(first)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

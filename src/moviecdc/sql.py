@@ -1,0 +1,204 @@
+"""The one place SQL text is rendered.
+
+Statements sqlglot models (CREATE DATABASE / SCHEMA / TABLE, DROP TABLE, SELECT, INSERT) are built as
+sqlglot trees from quoted identifiers and rendered by :func:`render`. The Snowflake statements sqlglot
+only parses as an opaque command (CREATE STREAM, CREATE OR ALTER TASK, ALTER TASK, ALTER / DROP DYNAMIC
+TABLE) use one small fixed template each, whose slots accept only :class:`Fragment` values: text this
+module rendered itself from a quoted identifier, an escaped literal, a keyword from a closed set, or a
+rendered sqlglot tree. A plain ``str`` in a slot is a ``TypeError``, so a user string cannot reach SQL.
+
+CREATE OR ALTER DYNAMIC TABLE is also a template, although sqlglot parses it: sqlglot 30 renders
+``CREATE OR ALTER`` back as ``CREATE OR REPLACE`` (which would drop the table's data on every deploy)
+and drops the quotes around ``WAREHOUSE``.
+
+>>> from moviecdc.identifiers import QualifiedName
+>>> str(create_stream(QualifiedName("M", "P", "S"), QualifiedName("M", "P", "T")))
+'CREATE STREAM IF NOT EXISTS "M"."P"."S" ON TABLE "M"."P"."T"'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from moviecdc.identifiers import QualifiedName, quote
+from moviecdc.schema import Column
+
+DIALECT = "snowflake"
+
+
+class Fragment(str):
+    """SQL text that this module rendered; the only thing a template slot accepts."""
+
+    __slots__ = ()
+
+
+# -- sqlglot building blocks --------------------------------------------------------------------------------
+
+
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier node (``name`` is canonical; it is never parsed)."""
+    return exp.Identifier(this=name, quoted=True)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def table(name: QualifiedName) -> exp.Table:
+    return exp.Table(this=ident(name.name), db=ident(name.schema), catalog=ident(name.database))
+
+
+def string(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def data_type(type_text: str) -> exp.DataType:
+    """A column type from :mod:`moviecdc.schema` (library constants, not user input)."""
+    return exp.DataType.build(type_text, dialect=DIALECT)
+
+
+def render(expression: exp.Expression, *, pretty: bool = True) -> Fragment:
+    """Render a sqlglot tree as Snowflake SQL, every identifier quoted."""
+    return Fragment(expression.sql(dialect=DIALECT, identify=True, pretty=pretty))
+
+
+def quote_name(name: str) -> str:
+    """A quoted identifier as plain text, for Snowpark column references (``F.col('"BOOKING_ID"')``)."""
+    return quote(name)
+
+
+def name_sql(name: QualifiedName) -> Fragment:
+    return Fragment(name.sql)
+
+
+def identifier_sql(name: str) -> Fragment:
+    return Fragment(quote(name))
+
+
+def literal_sql(value: str) -> Fragment:
+    """A string literal with Snowflake escaping."""
+    return render(string(value), pretty=False)
+
+
+def keyword(value: str, allowed: Sequence[str]) -> Fragment:
+    """A bare keyword, only from the closed set ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+    return Fragment(value)
+
+
+def _fill(template: str, **slots: Fragment) -> str:
+    for slot, value in slots.items():
+        if not isinstance(value, Fragment):
+            raise TypeError(f"slot {slot!r} takes a rendered Fragment, not {type(value).__name__}")
+    return template.format(**slots)
+
+
+# -- statements sqlglot models ------------------------------------------------------------------------------
+
+
+def create_database(database: str) -> Fragment:
+    return render(exp.Create(this=exp.Table(this=ident(database)), kind="DATABASE", exists=True))
+
+
+def create_schema(database: str, schema: str) -> Fragment:
+    return render(exp.Create(this=exp.Table(db=ident(schema), catalog=ident(database)), kind="SCHEMA", exists=True))
+
+
+def create_table(name: QualifiedName, columns: Sequence[Column]) -> Fragment:
+    definitions = [exp.ColumnDef(this=ident(c.name), kind=data_type(c.type)) for c in columns]
+    return render(exp.Create(this=exp.Schema(this=table(name), expressions=definitions), kind="TABLE", exists=True))
+
+
+def drop_table(name: QualifiedName) -> Fragment:
+    return render(exp.Drop(this=table(name), kind="TABLE", exists=True))
+
+
+# -- templates for statements sqlglot does not model ----------------------------------------------------------
+
+_CREATE_STREAM = "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table}"
+_CREATE_TASK = "CREATE OR ALTER TASK {name}\n{properties}\nAS\n{body}"
+_CREATE_DYNAMIC_TABLE = (
+    "CREATE OR ALTER DYNAMIC TABLE {name}\n"
+    "  TARGET_LAG = {lag}\n"
+    "  WAREHOUSE = {warehouse}\n"
+    "  REFRESH_MODE = {refresh_mode}\n"
+    "AS\n{query}"
+)
+_ALTER_TASK = "ALTER TASK {exists}{name} {action}"
+_EXECUTE_TASK = "EXECUTE TASK {name}"
+_ALTER_DYNAMIC_TABLE = "ALTER DYNAMIC TABLE {name} {action}"
+_DROP = "DROP {kind} IF EXISTS {name}"
+
+REFRESH_MODES = ("INCREMENTAL", "FULL", "AUTO")
+
+
+def create_stream(name: QualifiedName, on_table: QualifiedName) -> Fragment:
+    return Fragment(_fill(_CREATE_STREAM, name=name_sql(name), table=name_sql(on_table)))
+
+
+def create_task(
+    name: QualifiedName,
+    *,
+    body: Fragment,
+    schedule: str,
+    warehouse: str | None,
+    suspend_after_failures: int,
+    when_stream_has_data: QualifiedName | None = None,
+) -> Fragment:
+    """CREATE OR ALTER TASK; ``warehouse=None`` makes a serverless task.
+
+    ``schedule`` was validated by :mod:`moviecdc.config`; it still goes into SQL only as an escaped literal.
+    """
+    properties = []
+    if warehouse is not None:
+        properties.append(Fragment(f"  WAREHOUSE = {identifier_sql(warehouse)}"))
+    properties.append(Fragment(f"  SCHEDULE = {literal_sql(schedule)}"))
+    properties.append(Fragment(f"  SUSPEND_TASK_AFTER_NUM_FAILURES = {int(suspend_after_failures)}"))
+    if when_stream_has_data is not None:
+        properties.append(Fragment(f"  WHEN SYSTEM$STREAM_HAS_DATA({literal_sql(when_stream_has_data.sql)})"))
+    return Fragment(_fill(_CREATE_TASK, name=name_sql(name), properties=Fragment("\n".join(properties)), body=body))
+
+
+def create_dynamic_table(
+    name: QualifiedName, *, query: Fragment, target_lag: str, warehouse: str, refresh_mode: str
+) -> Fragment:
+    lag = Fragment("DOWNSTREAM") if target_lag == "DOWNSTREAM" else literal_sql(target_lag)
+    return Fragment(
+        _fill(
+            _CREATE_DYNAMIC_TABLE,
+            name=name_sql(name),
+            lag=lag,
+            warehouse=identifier_sql(warehouse),
+            refresh_mode=keyword(refresh_mode, REFRESH_MODES),
+            query=query,
+        )
+    )
+
+
+def alter_task(name: QualifiedName, action: str, *, if_exists: bool = False) -> Fragment:
+    return Fragment(
+        _fill(
+            _ALTER_TASK,
+            exists=Fragment("IF EXISTS " if if_exists else ""),
+            name=name_sql(name),
+            action=keyword(action, ("RESUME", "SUSPEND")),
+        )
+    )
+
+
+def execute_task(name: QualifiedName) -> Fragment:
+    return Fragment(_fill(_EXECUTE_TASK, name=name_sql(name)))
+
+
+def alter_dynamic_table(name: QualifiedName, action: str) -> Fragment:
+    return Fragment(
+        _fill(_ALTER_DYNAMIC_TABLE, name=name_sql(name), action=keyword(action, ("REFRESH", "SUSPEND", "RESUME")))
+    )
+
+
+def drop(kind: str, name: QualifiedName) -> Fragment:
+    """DROP TASK / DYNAMIC TABLE / STREAM IF EXISTS (tables go through sqlglot: :func:`drop_table`)."""
+    return Fragment(_fill(_DROP, kind=keyword(kind, ("TASK", "DYNAMIC TABLE", "STREAM")), name=name_sql(name)))
