@@ -113,7 +113,7 @@ def create_table(name: QualifiedName, columns: Sequence[Column]) -> Fragment:
 
 
 def drop_table(name: QualifiedName) -> Fragment:
-    return render(exp.Drop(this=table(name), kind="TABLE", exists=True))
+    return render(exp.Drop(tables=[table(name)], kind="TABLE", exists=True))
 
 
 # -- templates for statements sqlglot does not model ----------------------------------------------------------

@@ -61,7 +61,9 @@ def reject_reason_column(rules: Sequence[Rule], duplicate: SpColumn, duplicate_r
     reason = F.when(rule_fails_column(first), F.lit(first.reason))
     for rule in rest:
         reason = reason.when(rule_fails_column(rule), F.lit(rule.reason))
-    return reason.when(duplicate, F.lit(duplicate_reason)).otherwise(F.lit(None).cast(T.StringType()))
+    # Cast the whole CASE: Snowpark local testing types a CASE with a NULL branch as VARIANT and returns
+    # '"reason"' (JSON-quoted) unless the result is cast to a string (checked with snowpark 1.56).
+    return reason.when(duplicate, F.lit(duplicate_reason)).otherwise(F.lit(None)).cast(T.StringType())
 
 
 # -- metrics --------------------------------------------------------------------------------------------------
@@ -89,6 +91,7 @@ def metric_sql(metric: Metric) -> exp.Expression:
 
 
 def metric_column(metric: Metric) -> SpColumn:
+    """The aggregate of ``metric``, aliased to its name, not yet cast to its declared type."""
     condition: SpColumn | None = None
     if metric.filter_column is not None:
         condition = F.col(sql.quote_name(metric.filter_column)).isin(*metric.filter_values)
@@ -107,7 +110,9 @@ def metric_column(metric: Metric) -> SpColumn:
             # IFF form to NaN (checked with snowflake-snowpark-python 1.56).
             counted = F.when(condition, counted).otherwise(F.lit(0))
         value = F.sum(counted)
-    return value.cast(snowpark_type(metric.type)).alias(sql.quote_name(metric.name))
+    # Cast after aggregating (see GoldLayer.transform): Snowpark local testing rejects a cast around an
+    # aggregate ("Aggregate expression Cast is not supported").
+    return value.alias(sql.quote_name(metric.name))
 
 
 def _columns(names: Sequence[str]) -> list[exp.Expression]:

@@ -15,7 +15,7 @@ from moviecdc import sql
 from moviecdc.config import GoldRefresh
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers.base import Layer, create_dynamic_table, drop_dynamic_table, drop_task, suspend_task
-from moviecdc.layers.expressions import metric_column, metric_sql
+from moviecdc.layers.expressions import metric_column, metric_sql, snowpark_type
 from moviecdc.statements import Statement, StatementKind
 
 
@@ -59,4 +59,11 @@ class GoldLayer(Layer):
     def transform(self, silver_df: DataFrame) -> DataFrame:
         """Gold from a Silver DataFrame."""
         group = F.col(sql.quote_name(self.schema.group_by))
-        return silver_df.group_by(group).agg(*(metric_column(m) for m in self.schema.metrics))
+        aggregated = silver_df.group_by(group).agg(*(metric_column(m) for m in self.schema.metrics))
+        return aggregated.select(
+            group,
+            *(
+                F.col(sql.quote_name(m.name)).cast(snowpark_type(m.type)).alias(sql.quote_name(m.name))
+                for m in self.schema.metrics
+            ),
+        )

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import moviecdc
+
+
+def test_all_matches_what_the_package_exports() -> None:
+    public = {name for name in vars(moviecdc) if not name.startswith("_")} - {
+        # submodules are reachable as attributes once imported; they are not part of __all__
+        m.name
+        for m in pkgutil.iter_modules(moviecdc.__path__)
+    }
+    assert sorted(moviecdc.__all__) == moviecdc.__all__
+    assert set(moviecdc.__all__) - {"__version__"} == public
+
+
+def test_every_name_in_all_resolves() -> None:
+    for name in moviecdc.__all__:
+        assert getattr(moviecdc, name) is not None
+
+
+def test_py_typed_is_shipped() -> None:
+    from importlib.resources import files
+
+    assert files("moviecdc").joinpath("py.typed").is_file()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["moviecdc", "moviecdc.identifiers", "moviecdc.config", "moviecdc.sql", "moviecdc.pipeline"],
+)
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0
+    assert result.attempted > 0
