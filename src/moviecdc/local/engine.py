@@ -1,0 +1,232 @@
+"""The engine under :class:`~moviecdc.local.LocalSession`: fakesnow on DuckDB, transactions, catalog caches.
+
+One ``Engine`` owns one fakesnow instance and the single DuckDB connection every statement runs on, so a
+user's DML, the change log it writes and a stream offset it moves share one DuckDB transaction. The
+engine keeps no state that DuckDB does not also hold: caches of the catalog are dropped at every
+statement and rebuilt from the ``_MOVIECDC`` tables on demand.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import fakesnow.info_schema as fs_info_schema
+import fakesnow.macros as fs_macros
+import pyarrow as pa
+from fakesnow.instance import FakeSnow
+from sqlglot import exp
+
+from moviecdc.errors import LocalEngineError
+from moviecdc.local import catalog
+from moviecdc.local.catalog import StreamDef, TrackedTable
+from moviecdc.local.names import ObjectName, Part, from_table, quote, resolve
+from moviecdc.local.results import Result
+
+# DuckDB warns that Arrow output of a DB-API result copies the rows; fakesnow fetches every result that
+# way. The copy is of result rows only, and pytest (rightly) turns warnings into errors.
+_ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
+
+Rewriter = Callable[[exp.Expr], exp.Expr]
+
+
+class Engine:
+    """Shared state of one local session; see the module docstring."""
+
+    def __init__(self, path: Path | None, database: str | None, schema: str | None) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        with quiet():
+            self._fakesnow = FakeSnow(db_path=path)
+            if path is not None:
+                self._attach_existing(path)
+            self.conn = self._fakesnow.connect(database, schema)
+        self.con: duckdb.DuckDBPyConnection = self.conn._duck_conn  # noqa: SLF001
+        self.in_transaction = False
+        self._txn_snapshots: dict[str, int] = {}
+        self._tracked: dict[ObjectName, TrackedTable] | None = None
+        self._streams: dict[ObjectName, StreamDef] | None = None
+        self._temp_counter = 0
+        # AST rewrites applied to every parsed statement before it runs. The clock of the next issue
+        # registers one here to replace CURRENT_TIMESTAMP() with the session's time.
+        self.rewriters: list[Rewriter] = []
+        self.closed = False
+
+    # -- set-up --------------------------------------------------------------------------------------
+
+    def _attach_existing(self, path: Path) -> None:
+        """Re-attach the databases a previous session created (fakesnow attaches only on CREATE)."""
+        con = self._fakesnow.duck_conn
+        for file in sorted(path.glob("*.db")):
+            name = file.stem
+            con.execute(f"ATTACH IF NOT EXISTS {_string(str(file))} AS {quote(name)}")
+            con.execute(fs_info_schema.per_db_creation_sql(name))
+            con.execute(fs_macros.creation_sql(name))
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        with quiet():
+            if self.in_transaction:
+                self.con.rollback()
+            self.conn.close()
+            self._fakesnow.duck_conn.close()
+        self.closed = True
+
+    # -- names and catalog caches ---------------------------------------------------------------------
+
+    @property
+    def database(self) -> str | None:
+        return self.conn.database if self.conn.database_set else None
+
+    @property
+    def schema(self) -> str | None:
+        return self.conn.schema if self.conn.schema_set else None
+
+    def resolve(self, parts: tuple[Part, ...]) -> ObjectName:
+        return resolve(parts, self.database, self.schema)
+
+    def resolve_table(self, node: exp.Table) -> ObjectName | None:
+        """The resolved name of a table reference, or None when it cannot be resolved here."""
+        if not isinstance(node.this, exp.Identifier):
+            return None
+        try:
+            return from_table(node, self.database, self.schema)
+        except LocalEngineError:
+            return None
+
+    def invalidate(self) -> None:
+        self._tracked = None
+        self._streams = None
+
+    @property
+    def tracked(self) -> dict[ObjectName, TrackedTable]:
+        if self._tracked is None:
+            self._tracked = catalog.load_tracked(self.con)
+        return self._tracked
+
+    @property
+    def streams(self) -> dict[ObjectName, StreamDef]:
+        if self._streams is None:
+            self._streams = catalog.load_streams(self.con)
+        return self._streams
+
+    def tracked_by_uid(self, database: str, uid: int) -> TrackedTable | None:
+        for table in self.tracked.values():
+            if table.uid == uid and table.name.database == database:
+                return table
+        return None
+
+    def now(self) -> datetime:
+        """The session's time (wall clock for now; the next issue's manual clock plugs in here)."""
+        return datetime.now(timezone.utc).replace(tzinfo=None)  # noqa: UP017 - Python 3.10
+
+    # -- the change clock and transactions ------------------------------------------------------------
+
+    def snapshot(self, database: str) -> int:
+        """The change-clock value a stream read sees: the transaction's start inside BEGIN…COMMIT."""
+        if self.in_transaction:
+            if database not in self._txn_snapshots:
+                self._txn_snapshots[database] = catalog.current_seq(self.con, database)
+            return self._txn_snapshots[database]
+        return catalog.current_seq(self.con, database)
+
+    def change_seq(self, database: str) -> int:
+        """Tick the change clock for one changing statement."""
+        self.snapshot(database)  # pin the transaction's snapshot before its own first change
+        return catalog.next_seq(self.con, database)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run a block in the user's open transaction, or in a transaction of its own."""
+        if self.in_transaction:
+            try:
+                yield
+            except BaseException:
+                # DuckDB cannot roll back one statement of a transaction, so the whole one goes.
+                self.end_transaction(commit=False)
+                raise
+            return
+        self.con.begin()
+        try:
+            yield
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            self.invalidate()
+            raise
+
+    def begin(self) -> None:
+        if not self.in_transaction:
+            self.con.begin()
+            self.in_transaction = True
+            self._txn_snapshots = {}
+
+    def end_transaction(self, *, commit: bool) -> None:
+        if not self.in_transaction:
+            return
+        self.in_transaction = False
+        self._txn_snapshots = {}
+        self.invalidate()
+        if commit:
+            try:
+                self.con.commit()
+            except duckdb.Error:
+                self.con.rollback()
+                raise
+        else:
+            self.con.rollback()
+
+    def implicit_commit(self) -> None:
+        """Snowflake commits an open transaction before running DDL; so do we."""
+        self.end_transaction(commit=True)
+
+    # -- running SQL ----------------------------------------------------------------------------------
+
+    def fakesnow(self, sql: str) -> Result:
+        """Run Snowflake SQL through fakesnow's translator."""
+        cursor = self.conn.cursor()
+        cursor.execute(sql)
+        table = cursor._arrow_table  # noqa: SLF001 - the result fakesnow already holds as Arrow
+        return Result(table if table is not None else pa.table({}))
+
+    def transform(self, expression: exp.Expr) -> str:
+        """Translate a Snowflake AST with fakesnow's rewrites and render it for DuckDB."""
+        transformed = self.conn.cursor()._transform(expression, None)  # noqa: SLF001
+        return str(transformed.sql(dialect="duckdb"))
+
+    def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run DuckDB SQL and fetch its result as Arrow."""
+        self.con.execute(sql, params)
+        return self.con.to_arrow_table()
+
+    def temp_name(self, stem: str) -> ObjectName:
+        self._temp_counter += 1
+        return ObjectName("temp", "main", f"_MOVIECDC_{stem}_{self._temp_counter}")
+
+    def register(self, table: pa.Table) -> str:
+        """Expose an Arrow table to DuckDB SQL under a fresh name (unregister with :meth:`unregister`)."""
+        self._temp_counter += 1
+        name = f"_moviecdc_arrow_{self._temp_counter}"
+        self.con.register(name, table)
+        return name
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_ARROW_COPY, category=UserWarning)
+        yield
+
+
+def _string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,190 @@
+"""Ordinary Snowflake statements: fakesnow runs them, the engine adds streams and change capture.
+
+The path of a parsed statement:
+
+1. the engine's rewriters run (a hook for the clock of the next issue), then every
+   ``SYSTEM$STREAM_HAS_DATA('…')`` becomes a boolean literal;
+2. DDL (CREATE / DROP / ALTER) commits an open transaction first, as Snowflake does; DDL that would
+   break a tracked table (DROP, CREATE OR REPLACE, ALTER) is handled here;
+3. anything else runs in a transaction: streams it reads are materialised, DML on a tracked table goes
+   through :mod:`moviecdc.local.capture`, the rest through fakesnow; a DML statement that read a stream
+   moves the stream's offset before the transaction commits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+from moviecdc.local import capture, catalog, streams
+from moviecdc.local.names import display_part
+from moviecdc.local.results import SUCCESS, Result, status
+
+if TYPE_CHECKING:
+    from moviecdc.local.catalog import TrackedTable
+    from moviecdc.local.dispatch import Statement
+    from moviecdc.local.engine import Engine
+
+_DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
+
+
+def transaction(engine: Engine, statement: Statement) -> Result:
+    """BEGIN [TRANSACTION] | START TRANSACTION | COMMIT | ROLLBACK."""
+    word = statement.keywords.split(" ")[0]
+    if word in ("BEGIN", "START"):
+        engine.begin()  # Snowflake ignores BEGIN inside an open transaction
+    else:
+        engine.end_transaction(commit=word == "COMMIT")
+    return status(SUCCESS)
+
+
+def run_parsed(engine: Engine, statement: Statement) -> Result:
+    from fakesnow.dialect import parse_one
+
+    ast: exp.Expr = parse_one(statement.text)
+    for rewrite in engine.rewriters:
+        ast = rewrite(ast)
+    ast = streams.replace_has_data(engine, ast)
+    if isinstance(ast, exp.Command) or isinstance(ast, (exp.Create, exp.Drop, exp.Alter)):
+        return _ddl(engine, ast)
+    with engine.atomic():
+        target = _dml_target(engine, ast)
+        if target is not None and target in engine.streams:
+            raise LocalEngineError(f"Stream {target.display} cannot be the target of DML; streams are read-only.")
+        skip = _target_node(ast)
+        read = streams.materialise_reads(engine, ast, skip=skip)
+        try:
+            tracked = engine.tracked.get(target) if target is not None else None
+            result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
+            if result is None:
+                result = engine.fakesnow(ast.sql(dialect="snowflake"))
+            if isinstance(ast, _DML):
+                streams.consume(engine, read)
+        finally:
+            streams.drop_temp(engine, read)
+    return result
+
+
+def _target_node(ast: exp.Expr) -> exp.Table | None:
+    if isinstance(ast, exp.Insert):
+        node = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+        return node if isinstance(node, exp.Table) else None
+    if isinstance(ast, (exp.Update, exp.Delete, exp.Merge)):
+        return ast.this if isinstance(ast.this, exp.Table) else None
+    if isinstance(ast, exp.TruncateTable) and len(ast.expressions) == 1:
+        node = ast.expressions[0]
+        return node if isinstance(node, exp.Table) else None
+    return None
+
+
+def _dml_target(engine: Engine, ast: exp.Expr) -> catalog.ObjectName | None:
+    node = _target_node(ast)
+    return engine.resolve_table(node) if node is not None else None
+
+
+def _tracked_dml(engine: Engine, ast: exp.Expr, tracked: TrackedTable) -> Result | None:
+    if isinstance(ast, exp.Insert):
+        if ast.args.get("alternative") or ast.args.get("conflict"):
+            raise UnsupportedSqlError("INSERT with a conflict clause into a table with a stream is not supported.")
+        return capture.insert(engine, ast, tracked)
+    if isinstance(ast, exp.Update):
+        return capture.update(engine, ast, tracked)
+    if isinstance(ast, exp.Delete):
+        return capture.delete(engine, ast, tracked)
+    if isinstance(ast, exp.Merge):
+        return capture.merge(engine, ast, tracked)
+    if isinstance(ast, exp.TruncateTable):
+        return capture.truncate(engine, tracked)
+    return None
+
+
+def _ddl(engine: Engine, ast: exp.Expr) -> Result:
+    engine.implicit_commit()
+    if isinstance(ast, exp.Command):
+        return _fakesnow(engine, ast)
+    kind = str(ast.args.get("kind") or "").upper()
+    node = ast.this if isinstance(ast.this, exp.Table) else ast.find(exp.Table)
+    if isinstance(ast, exp.Create) and ast.args.get("exists") and kind in ("TABLE", "VIEW", "DATABASE", "SCHEMA"):
+        if _exists(engine, kind, node):
+            return status(f"{display_part(_resolved_part(node))} already exists, statement succeeded.")
+    name = engine.resolve_table(node) if isinstance(node, exp.Table) and kind in ("TABLE", "VIEW") else None
+    tracked = engine.tracked.get(name) if name is not None else None
+    if tracked is not None:
+        if isinstance(ast, exp.Alter):
+            raise UnsupportedSqlError(
+                f"ALTER TABLE on {tracked.name.display}, which has a stream, is not supported by the local "
+                "engine. Drop the table and create it again (its streams become stale), or alter it on Snowflake."
+            )
+        if kind == "VIEW":
+            raise LocalEngineError(f"SQL compilation error: Object found is of type 'TABLE', not 'VIEW': {name}.")
+        if isinstance(ast, exp.Drop) or ast.args.get("replace"):
+            # The table goes; its streams stay, stale, as in Snowflake.
+            with engine.atomic():
+                catalog.untrack(engine.con, tracked)
+            engine.invalidate()
+            if isinstance(ast, exp.Drop):
+                return status(f"{display_part(tracked.name.name)} successfully dropped.")
+    if isinstance(ast, exp.Drop) and kind == "SCHEMA" and isinstance(node, exp.Table):
+        _drop_schema_objects(engine, node)
+    # CREATE TABLE … AS SELECT … FROM stream reads the stream without consuming it (it is not DML).
+    read = streams.materialise_reads(engine, ast, skip=node if isinstance(node, exp.Table) else None)
+    try:
+        result = _fakesnow(engine, ast)
+    finally:
+        streams.drop_temp(engine, read)
+        engine.invalidate()
+    return result
+
+
+def _fakesnow(engine: Engine, ast: exp.Expr) -> Result:
+    return engine.fakesnow(ast.sql(dialect="snowflake"))
+
+
+def _resolved_part(node: exp.Expr | None) -> str:
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
+        ident = node.this
+        return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
+    return ""
+
+
+def _exists(engine: Engine, kind: str, node: exp.Expr | None) -> bool:
+    if not isinstance(node, exp.Table):
+        return False
+    if kind == "DATABASE":
+        name = _resolved_part(node)
+        rows = engine.con.execute("SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [name]).fetchall()
+        return bool(rows)
+    if kind == "SCHEMA":
+        # CREATE SCHEMA parses as a table whose "name" is the schema and "db" the database.
+        db_ident = node.args.get("db")
+        database = (
+            (db_ident.name if db_ident.args.get("quoted") else db_ident.name.upper())
+            if isinstance(db_ident, exp.Identifier)
+            else engine.database
+        )
+        rows = engine.con.execute(
+            "SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
+            [database, _resolved_part(node)],
+        ).fetchall()
+        return bool(rows)
+    name = engine.resolve_table(node)
+    return name is not None and catalog.object_kind(engine.con, name) is not None
+
+
+def _drop_schema_objects(engine: Engine, node: exp.Table) -> None:
+    """DROP SCHEMA takes its tracked tables and streams with it."""
+    database = engine.database
+    db_ident = node.args.get("db")
+    if isinstance(db_ident, exp.Identifier):
+        database = db_ident.name if db_ident.args.get("quoted") else db_ident.name.upper()
+    schema = _resolved_part(node)
+    with engine.atomic():
+        for tracked in list(engine.tracked.values()):
+            if tracked.name.database == database and tracked.name.schema == schema:
+                catalog.untrack(engine.con, tracked)
+        for stream in list(engine.streams.values()):
+            if stream.name.database == database and stream.name.schema == schema:
+                catalog.delete_stream(engine.con, stream)
+    engine.invalidate()
