@@ -59,7 +59,7 @@ def _image(tracked: TrackedTable, alias: exp.Identifier | None) -> list[exp.Expr
     return [exp.column(_ident(c), table=table.copy() if table else None) for c in (ROW_ID, *tracked.columns)]
 
 
-def write_log(engine: Engine, tracked: TrackedTable, seq: int, action: int, rows: pa.Table, where: str = "") -> None:
+def write_log(engine: Engine, tracked: TrackedTable, seq: int, action: int, rows: pa.Table) -> None:
     if rows.num_rows == 0:
         return
     name = engine.register(rows)
@@ -67,7 +67,7 @@ def write_log(engine: Engine, tracked: TrackedTable, seq: int, action: int, rows
         cols = tracked.quoted_columns
         engine.con.execute(
             f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
-            f"SELECT {int(seq)}, {quote(ROW_ID)}, {int(action)}, {cols} FROM {quote(name)} {where}"
+            f"SELECT {int(seq)}, {quote(ROW_ID)}, {int(action)}, {cols} FROM {quote(name)}"
         )
     finally:
         engine.unregister(name)
@@ -156,7 +156,8 @@ def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:
     old = None
     if logged:
         using, on = ast.args.get("using"), ast.args.get("on")
-        assert isinstance(using, exp.Expr) and isinstance(on, exp.Expr)
+        assert isinstance(using, exp.Expr)
+        assert isinstance(on, exp.Expr)
         select = exp.Select(expressions=_image(tracked, alias)).distinct()
         select.set("from_", exp.From(this=storage.copy()))
         select.set("joins", [exp.Join(this=using.copy(), on=on.copy())])
@@ -165,7 +166,9 @@ def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:
     ast.set("returning", exp.Returning(expressions=[action, *_image(tracked, alias)]))
     rows = engine.arrow(engine.transform(ast))
     kinds = rows.column(0)
-    by_kind = {k: rows.filter(pc.equal(kinds, k)).drop_columns([rows.column_names[0]]) for k in ("INSERT", "UPDATE", "DELETE")}
+    by_kind = {
+        k: rows.filter(pc.equal(kinds, k)).drop_columns([rows.column_names[0]]) for k in ("INSERT", "UPDATE", "DELETE")
+    }
     if logged and old is not None:
         write_log(engine, tracked, seq, DELETE, by_kind["DELETE"])
         _log_update(engine, tracked, seq, old, by_kind["UPDATE"])
@@ -192,8 +195,9 @@ def bulk_insert(engine: Engine, tracked: TrackedTable, rows: pa.Table) -> int:
     if unknown:
         raise UnsupportedSqlError(f"Columns {unknown} are not in table {tracked.name.display}.")
     sequence = literal(catalog.hidden(tracked.name.database, "ROW_ID_SEQ").sql)
-    ids = engine.con.execute(f"SELECT nextval({sequence}) AS ID FROM range(?)", [rows.num_rows]).fetchnumpy()["ID"]
-    rows = rows.append_column(ROW_ID, pa.array(ids, pa.int64()))
+    ids = engine.con.execute(f"SELECT nextval({sequence}) AS ID FROM range(?)", [rows.num_rows]).fetchnumpy()
+    rows = rows.append_column(ROW_ID, pa.array(ids["ID"], pa.int64()))
+    count: int = rows.num_rows
     cols = ", ".join(quote(c) for c in rows.column_names)
     name = engine.register(rows)
     try:
@@ -206,7 +210,7 @@ def bulk_insert(engine: Engine, tracked: TrackedTable, rows: pa.Table) -> int:
             )
     finally:
         engine.unregister(name)
-    return rows.num_rows
+    return count
 
 
 def _count(engine: Engine, sql: str) -> int:

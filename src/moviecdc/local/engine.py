@@ -47,7 +47,7 @@ class Engine:
             if path is not None:
                 self._attach_existing(path)
             self.conn = self._fakesnow.connect(database, schema)
-        self.con: duckdb.DuckDBPyConnection = self.conn._duck_conn  # noqa: SLF001
+        self.con: duckdb.DuckDBPyConnection = self.conn._duck_conn
         self.in_transaction = False
         self._txn_snapshots: dict[str, int] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
@@ -125,7 +125,7 @@ class Engine:
 
     def now(self) -> datetime:
         """The session's time (wall clock for now; the next issue's manual clock plugs in here)."""
-        return datetime.now(timezone.utc).replace(tzinfo=None)  # noqa: UP017 - Python 3.10
+        return datetime.now(timezone.utc).replace(tzinfo=None)
 
     # -- the change clock and transactions ------------------------------------------------------------
 
@@ -193,12 +193,12 @@ class Engine:
         """Run Snowflake SQL through fakesnow's translator."""
         cursor = self.conn.cursor()
         cursor.execute(sql)
-        table = cursor._arrow_table  # noqa: SLF001 - the result fakesnow already holds as Arrow
+        table = cursor._arrow_table
         return Result(table if table is not None else pa.table({}))
 
     def transform(self, expression: exp.Expr) -> str:
         """Translate a Snowflake AST with fakesnow's rewrites and render it for DuckDB."""
-        transformed = self.conn.cursor()._transform(expression, None)  # noqa: SLF001
+        transformed = self.conn.cursor()._transform(expression, None)
         return str(transformed.sql(dialect="duckdb"))
 
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:

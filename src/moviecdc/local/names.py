@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.dialects.snowflake import Snowflake
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 from moviecdc.errors import LocalEngineError
 

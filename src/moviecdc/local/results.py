@@ -15,7 +15,7 @@ import pyarrow as pa
 from snowflake.snowpark import Row
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
 SUCCESS = "Statement executed successfully."
 
@@ -34,7 +34,7 @@ class Result:
         names = self.columns
         if len(set(names)) == len(names):
             return [Row(**record) for record in self.table.to_pylist()]
-        build = Row._builder.build(*names).to_row()  # noqa: SLF001 - duplicate names need the builder
+        build = Row._builder.build(*names).to_row()
         values = [column.to_pylist() for column in self.table.columns]
         return [build(*row) for row in zip(*values, strict=True)]
 

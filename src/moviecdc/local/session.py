@@ -30,7 +30,7 @@ from moviecdc.local.results import LocalDataFrame, Result
 from moviecdc.local.statements import run_parsed, transaction
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
 _LATER = "Tasks and dynamic tables are not emulated yet; run this statement on Snowflake."
 
@@ -168,7 +168,7 @@ class LocalSession:
         def part(text: str) -> Part:
             return Part(text, quoted=True) if quoted else parse_name(text)[-1]
 
-        parts = tuple(part(p) for p in (database, schema) if p is not None) + (part(table),)
+        parts = (*(part(p) for p in (database, schema) if p is not None), part(table))
         if database is not None and schema is None:
             current = self._engine.schema
             if current is None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fakesnow.dialect import parse_one
 from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import capture, catalog, streams
-from moviecdc.local.names import display_part
+from moviecdc.local.names import ObjectName, display_part
 from moviecdc.local.results import SUCCESS, Result, status
 
 if TYPE_CHECKING:
@@ -41,13 +42,11 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
-    from fakesnow.dialect import parse_one
-
     ast: exp.Expr = parse_one(statement.text)
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
-    if isinstance(ast, exp.Command) or isinstance(ast, (exp.Create, exp.Drop, exp.Alter)):
+    if isinstance(ast, (exp.Command, exp.Create, exp.Drop, exp.Alter)):
         return _ddl(engine, ast)
     with engine.atomic():
         target = _dml_target(engine, ast)
@@ -79,7 +78,7 @@ def _target_node(ast: exp.Expr) -> exp.Table | None:
     return None
 
 
-def _dml_target(engine: Engine, ast: exp.Expr) -> catalog.ObjectName | None:
+def _dml_target(engine: Engine, ast: exp.Expr) -> ObjectName | None:
     node = _target_node(ast)
     return engine.resolve_table(node) if node is not None else None
 
@@ -106,9 +105,10 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
         return _fakesnow(engine, ast)
     kind = str(ast.args.get("kind") or "").upper()
     node = ast.this if isinstance(ast.this, exp.Table) else ast.find(exp.Table)
-    if isinstance(ast, exp.Create) and ast.args.get("exists") and kind in ("TABLE", "VIEW", "DATABASE", "SCHEMA"):
-        if _exists(engine, kind, node):
-            return status(f"{display_part(_resolved_part(node))} already exists, statement succeeded.")
+    creates = kind in ("TABLE", "VIEW", "DATABASE", "SCHEMA") and isinstance(ast, exp.Create)
+    if creates and ast.args.get("exists") and isinstance(node, exp.Table) and _exists(engine, kind, node):
+        label = _ident_text(node.args["db"]) if kind == "SCHEMA" else _resolved_part(node)
+        return status(f"{display_part(label)} already exists, statement succeeded.")
     name = engine.resolve_table(node) if isinstance(node, exp.Table) and kind in ("TABLE", "VIEW") else None
     tracked = engine.tracked.get(name) if name is not None else None
     if tracked is not None:
@@ -149,6 +149,10 @@ def _resolved_part(node: exp.Expr | None) -> str:
     return ""
 
 
+def _ident_text(ident: exp.Identifier) -> str:
+    return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
+
+
 def _exists(engine: Engine, kind: str, node: exp.Expr | None) -> bool:
     if not isinstance(node, exp.Table):
         return False
@@ -157,29 +161,26 @@ def _exists(engine: Engine, kind: str, node: exp.Expr | None) -> bool:
         rows = engine.con.execute("SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [name]).fetchall()
         return bool(rows)
     if kind == "SCHEMA":
-        # CREATE SCHEMA parses as a table whose "name" is the schema and "db" the database.
-        db_ident = node.args.get("db")
-        database = (
-            (db_ident.name if db_ident.args.get("quoted") else db_ident.name.upper())
-            if isinstance(db_ident, exp.Identifier)
-            else engine.database
-        )
+        # CREATE SCHEMA parses as a table whose "db" is the schema and "catalog" the database.
+        schema, database = node.args.get("db"), node.args.get("catalog")
+        if not isinstance(schema, exp.Identifier):
+            return False
         rows = engine.con.execute(
             "SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
-            [database, _resolved_part(node)],
+            [_ident_text(database) if isinstance(database, exp.Identifier) else engine.database, _ident_text(schema)],
         ).fetchall()
         return bool(rows)
-    name = engine.resolve_table(node)
-    return name is not None and catalog.object_kind(engine.con, name) is not None
+    resolved = engine.resolve_table(node)
+    return resolved is not None and catalog.object_kind(engine.con, resolved) is not None
 
 
 def _drop_schema_objects(engine: Engine, node: exp.Table) -> None:
     """DROP SCHEMA takes its tracked tables and streams with it."""
-    database = engine.database
-    db_ident = node.args.get("db")
-    if isinstance(db_ident, exp.Identifier):
-        database = db_ident.name if db_ident.args.get("quoted") else db_ident.name.upper()
-    schema = _resolved_part(node)
+    schema_ident, db_ident = node.args.get("db"), node.args.get("catalog")
+    if not isinstance(schema_ident, exp.Identifier):
+        return
+    database = _ident_text(db_ident) if isinstance(db_ident, exp.Identifier) else engine.database
+    schema = _ident_text(schema_ident)
     with engine.atomic():
         for tracked in list(engine.tracked.values()):
             if tracked.name.database == database and tracked.name.schema == schema:

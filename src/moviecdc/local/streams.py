@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from sqlglot import exp
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import catalog
@@ -204,7 +204,7 @@ SHOW_COLUMNS = (
 
 
 def _show_row(s: StreamDef) -> tuple[object, ...]:
-    created = s.created_on.replace(tzinfo=timezone.utc) if s.created_on else None  # noqa: UP017
+    created = s.created_on.replace(tzinfo=timezone.utc) if s.created_on else None
     table = s.table.display
     return (
         created, s.name.name, s.name.database, s.name.schema, "SYSADMIN", s.comment or "", table, "Table", table,
@@ -314,7 +314,11 @@ def replace_has_data(engine: Engine, expression: exp.Expr) -> exp.Expr:
             args = node.expressions
             if len(args) != 1 or not (isinstance(args[0], exp.Literal) and args[0].is_string):
                 raise LocalEngineError("SYSTEM$STREAM_HAS_DATA takes one string: the stream's name.")
-            return exp.Boolean(this=has_data(engine, args[0].this))
+            value = exp.Boolean(this=has_data(engine, args[0].this))
+            if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+                # Snowflake names an unaliased call column after the call's text.
+                return exp.alias_(value, node.sql(dialect="snowflake"), quoted=True)
+            return value
         return node
 
     return expression.transform(visit, copy=False)
