@@ -214,8 +214,8 @@ def bulk_insert(engine: Engine, tracked: TrackedTable, rows: pa.Table) -> int:
 
 
 def _count(engine: Engine, sql: str) -> int:
-    row = engine.con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    row = engine.con.execute(sql).fetchall()
+    return int(row[0][0]) if row else 0
 
 
 def _distinct_rows(rows: pa.Table) -> pa.Table:

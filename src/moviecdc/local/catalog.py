@@ -138,21 +138,19 @@ def databases(con: duckdb.DuckDBPyConnection) -> list[str]:
 def next_seq(con: duckdb.DuckDBPyConnection, database: str) -> int:
     """Advance ``database``'s change clock and return the new value (one per changing statement)."""
     state = hidden(database, "STATE").sql
-    row = con.execute(f"UPDATE {state} SET SEQ = SEQ + 1 RETURNING SEQ").fetchone()
-    assert row is not None
-    return int(row[0])
+    row = con.execute(f"UPDATE {state} SET SEQ = SEQ + 1 RETURNING SEQ").fetchall()
+    return int(row[0][0])
 
 
 def current_seq(con: duckdb.DuckDBPyConnection, database: str) -> int:
-    row = con.execute(f"SELECT SEQ FROM {hidden(database, 'STATE').sql}").fetchone()
-    return int(row[0]) if row else 0
+    row = con.execute(f"SELECT SEQ FROM {hidden(database, 'STATE').sql}").fetchall()
+    return int(row[0][0]) if row else 0
 
 
 def next_uid(con: duckdb.DuckDBPyConnection, database: str) -> int:
     state = hidden(database, "STATE").sql
-    row = con.execute(f"UPDATE {state} SET NEXT_UID = NEXT_UID + 1 RETURNING NEXT_UID - 1").fetchone()
-    assert row is not None
-    return int(row[0])
+    row = con.execute(f"UPDATE {state} SET NEXT_UID = NEXT_UID + 1 RETURNING NEXT_UID - 1").fetchall()
+    return int(row[0][0])
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, name: ObjectName) -> list[Column]:
@@ -171,8 +169,8 @@ def object_kind(con: duckdb.DuckDBPyConnection, name: ObjectName) -> str | None:
         "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE database_name = ? AND schema_name = ? "
         "AND view_name = ? AND NOT internal",
         [name.database, name.schema, name.name] * 2,
-    ).fetchone()
-    return None if row is None else str(row[0])
+    ).fetchall()
+    return str(row[0][0]) if row else None
 
 
 def load_tracked(con: duckdb.DuckDBPyConnection) -> dict[ObjectName, TrackedTable]:

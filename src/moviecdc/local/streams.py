@@ -302,8 +302,8 @@ def has_data(engine: Engine, name_text: str) -> bool:
     readable(engine, stream)
     tracked = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
     assert tracked is not None
-    row = engine.con.execute(has_data_sql(stream, tracked, engine.snapshot(stream.catalog_db))).fetchone()
-    return bool(row and row[0])
+    row = engine.con.execute(has_data_sql(stream, tracked, engine.snapshot(stream.catalog_db))).fetchall()
+    return bool(row and row[0][0])
 
 
 def replace_has_data(engine: Engine, expression: exp.Expr) -> exp.Expr:
