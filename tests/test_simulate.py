@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import doctest
+import importlib
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -495,3 +497,19 @@ def test_end_to_end_on_local_session_matches_expected_state() -> None:
         close = getattr(session, "close", None)
         if close is not None:
             close()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "moviecdc.simulate",
+        "moviecdc.simulate.config",
+        "moviecdc.simulate.model",
+        "moviecdc.simulate.generator",
+        "moviecdc.simulate.writer",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0
+    assert result.attempted > 0
