@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
-from moviecdc.errors import ConfigError, LocalEngineError
+from moviecdc.errors import ConfigError
 from moviecdc.schema import BOOKINGS, STATUSES
 from moviecdc.simulate import (
     Batch,
@@ -470,12 +470,6 @@ def test_end_to_end_on_fakesnow_matches_expected_state() -> None:
     assert writer.counts.deleted > 50
 
 
-@pytest.mark.xfail(
-    raises=LocalEngineError,
-    strict=False,
-    reason="LocalSession.write_pandas fails right after a CREATE TABLE (DuckDB: 'connection has an unfinished "
-    "result from execute()'); the engine is still being built. Remove this mark once it passes.",
-)
 def test_end_to_end_on_local_session_matches_expected_state() -> None:
     try:
         from moviecdc.local import LocalSession  # type: ignore[attr-defined]
