@@ -15,12 +15,17 @@ from typing import Any, Protocol
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.errors import DeployError, SessionError
+from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
-from moviecdc.layers.base import resume_task, suspend_task
+from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
+from moviecdc.status import HISTORY_LIMIT, PipelineStatus, TaskRun, fields, read_status
 
 log = logging.getLogger("moviecdc")
+
+# TASK_HISTORY states of a run that has ended (Snowflake's list; SCHEDULED and EXECUTING have not).
+_FINISHED = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "FAILED_AND_AUTO_SUSPENDED"})
 
 
 class SqlResult(Protocol):
@@ -77,6 +82,7 @@ class Pipeline:
         _reject_local_testing(session)
         self.session = session
         self.config = config or PipelineConfig()
+        self.schema = schema
         self.raw = RawSource(self.config, schema)
         self.bronze = BronzeLayer(self.config, schema)
         self.silver = SilverLayer(self.config, schema)
@@ -134,6 +140,52 @@ class Pipeline:
         """Suspend and drop the tasks and dynamic tables. The raw table, its stream and Bronze (the data and
         the unconsumed changes) stay unless ``drop_data=True``."""
         return self._run("teardown", self.teardown_plan(drop_data=drop_data), progress)
+
+    def status(self) -> PipelineStatus:
+        """The stream's pending changes and staleness, each task's state and last runs, each dynamic table's
+        lag, refresh mode and last refreshes, and the rejected rows by reason. Read-only."""
+        return read_status(self._require_session(), self.config, self.schema)
+
+    def refresh(
+        self, *, timeout: float = 300.0, poll_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep
+    ) -> DeployReport:
+        """Bring Gold up to date now: run the ingest task, wait for that run, then refresh the dynamic tables.
+
+        ``EXECUTE TASK`` is asynchronous in Snowflake, so this polls ``TASK_HISTORY`` (every
+        ``poll_interval`` seconds, at most ``timeout``) until the run it started has finished; ``LocalSession``
+        runs it before returning, so the first poll sees it. A failed run raises :class:`DeployError` with the
+        task's error message. Refreshing Gold refreshes Silver first (Snowflake refreshes stale upstream
+        dynamic tables of a manual refresh).
+        """
+        task = self.config.name("ingest_task")
+        before = self._task_runs(task)
+        report = self._run("refresh", [execute_task(task)], None)
+        deadline = time.monotonic() + timeout
+        while True:
+            finished = [r for r in self._task_runs(task) if r not in before and r.state in _FINISHED]
+            if finished:
+                break
+            if time.monotonic() >= deadline:
+                raise DeployError(
+                    f"refresh: the run of {task} started by EXECUTE TASK did not finish within {timeout:.0f}s; "
+                    "check TASK_HISTORY, or call refresh(timeout=...) with a longer timeout"
+                )
+            sleep(poll_interval)
+        run = finished[0]
+        if run.state.startswith("FAILED"):
+            raise DeployError(
+                f"refresh: task {task} failed: {run.error_message}. Its stream was not consumed; fix the cause "
+                "and run refresh again."
+            )
+        tables = [self.config.name("gold_table"), self.config.name("rejected_table")]
+        refreshed = self._run("refresh", [refresh_dynamic_table(t) for t in tables], None)
+        return DeployReport("refresh", report.steps + refreshed.steps)
+
+    def _task_runs(self, task: QualifiedName) -> list[TaskRun]:
+        rows = self._require_session().sql(sql.task_history(task, HISTORY_LIMIT)).collect()
+        return [
+            TaskRun(f["state"], f["scheduled_time"], f["completed_time"], f["error_message"]) for f in map(fields, rows)
+        ]
 
     def _run(self, action: str, statements: list[Statement], progress: ProgressCallback | None) -> DeployReport:
         session = self._require_session()

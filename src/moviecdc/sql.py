@@ -202,3 +202,68 @@ def alter_dynamic_table(name: QualifiedName, action: str) -> Fragment:
 def drop(kind: str, name: QualifiedName) -> Fragment:
     """DROP TASK / DYNAMIC TABLE / STREAM IF EXISTS (tables go through sqlglot: :func:`drop_table`)."""
     return Fragment(_fill(_DROP, kind=keyword(kind, ("TASK", "DYNAMIC TABLE", "STREAM")), name=name_sql(name)))
+
+
+# -- operational queries (status / refresh) -------------------------------------------------------------------
+
+_SHOW = "SHOW {kind} LIKE {pattern} IN SCHEMA {schema}"
+_STREAM_HAS_DATA = 'SELECT SYSTEM$STREAM_HAS_DATA({stream}) AS "HAS_DATA"'
+_TASK_HISTORY = (
+    'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE" '
+    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => {task}, RESULT_LIMIT => {limit})) "
+    'ORDER BY "SCHEDULED_TIME" DESC'
+)
+_REFRESH_HISTORY = (
+    'SELECT "NAME", "STATE", "REFRESH_ACTION", "DATA_TIMESTAMP", "REFRESH_START_TIME", "REFRESH_END_TIME", '
+    '"STATE_MESSAGE" '
+    "FROM TABLE({database}.INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(NAME => {table}, "
+    "RESULT_LIMIT => {limit})) "
+    'ORDER BY "REFRESH_START_TIME" DESC'
+)
+_REJECTED_REASONS = (
+    'SELECT {reason} AS "REASON", COUNT(*) AS "ROWS" FROM {table} GROUP BY {reason} ORDER BY "ROWS" DESC, "REASON"'
+)
+
+
+def show(kind: str, name: QualifiedName) -> Fragment:
+    """``SHOW STREAMS | TASKS | DYNAMIC TABLES LIKE '<name>' IN SCHEMA db.schema``.
+
+    LIKE treats ``_`` as a wildcard, so callers keep only the row whose name is exactly ``name.name``.
+    """
+    return Fragment(
+        _fill(
+            _SHOW,
+            kind=keyword(kind, ("STREAMS", "TASKS", "DYNAMIC TABLES")),
+            pattern=literal_sql(name.name),
+            schema=Fragment(f"{quote(name.database)}.{quote(name.schema)}"),
+        )
+    )
+
+
+def stream_has_data(stream: QualifiedName) -> Fragment:
+    return Fragment(_fill(_STREAM_HAS_DATA, stream=literal_sql(stream.sql)))
+
+
+def task_history(task: QualifiedName, limit: int) -> Fragment:
+    return Fragment(
+        _fill(_TASK_HISTORY, database=identifier_sql(task.database), task=literal_sql(task.name), limit=_int(limit))
+    )
+
+
+def refresh_history(table: QualifiedName, limit: int) -> Fragment:
+    return Fragment(
+        _fill(
+            _REFRESH_HISTORY,
+            database=identifier_sql(table.database),
+            table=literal_sql(table.sql),
+            limit=_int(limit),
+        )
+    )
+
+
+def rejected_reasons(table: QualifiedName, reason_column: str) -> Fragment:
+    return Fragment(_fill(_REJECTED_REASONS, reason=identifier_sql(reason_column), table=name_sql(table)))
+
+
+def _int(value: int) -> Fragment:
+    return Fragment(str(int(value)))

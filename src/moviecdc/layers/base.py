@@ -38,6 +38,14 @@ def resume_task(name: QualifiedName) -> Statement:
     return Statement(StatementKind.RESUME_TASK, name, sql.alter_task(name, "RESUME"))
 
 
+def execute_task(name: QualifiedName) -> Statement:
+    return Statement(StatementKind.EXECUTE_TASK, name, sql.execute_task(name))
+
+
+def refresh_dynamic_table(name: QualifiedName) -> Statement:
+    return Statement(StatementKind.REFRESH_DYNAMIC_TABLE, name, sql.alter_dynamic_table(name, "REFRESH"))
+
+
 def drop_task(name: QualifiedName) -> Statement:
     return Statement(StatementKind.DROP_TASK, name, sql.drop("TASK", name))
 
