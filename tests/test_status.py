@@ -57,7 +57,7 @@ def snowflake_answers(text: str) -> list[Row]:
             ),
         ]
     if text.startswith("SHOW DYNAMIC TABLES"):
-        name = text.split("LIKE '")[1].split("'")[0]
+        name = text.split("LIKE '")[1].split("'", maxsplit=1)[0]
         lag = "DOWNSTREAM" if name == "MOVIES_BOOKING_FILTERED" else "2 minutes"
         return [
             Row(
