@@ -1,0 +1,204 @@
+"""Stream semantics, each case pinned to the exact rows Snowflake documents."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from snowflake.snowpark import Row
+from stream_helpers import consume, delta
+
+from moviecdc.errors import LocalEngineError
+from moviecdc.local import LocalSession
+
+
+def run(session: LocalSession, *statements: str) -> None:
+    for statement in statements:
+        session.sql(statement).collect()
+
+
+def test_insert_then_update_is_one_insert_with_final_values(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')", "UPDATE T SET VAL = 'b' WHERE ID = 1")
+    assert delta(session) == [(1, "b", "INSERT", False)]
+
+
+def test_insert_then_delete_is_nothing(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')", "DELETE FROM T WHERE ID = 1")
+    assert delta(session) == []
+
+
+def test_update_of_existing_row_is_a_pair_with_one_row_id(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'x')")
+    consume(session)
+    run(session, "UPDATE T SET VAL = 'b' WHERE ID = 1", "UPDATE T SET VAL = 'c' WHERE ID = 1")
+    assert delta(session) == [(1, "a", "DELETE", True), (1, "c", "INSERT", True)]
+    ids = session.sql('SELECT DISTINCT "METADATA$ROW_ID" AS R FROM S').collect()
+    assert len(ids) == 1
+
+
+def test_delete_of_existing_row_is_a_delete(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    consume(session)
+    run(session, "UPDATE T SET VAL = 'b'", "DELETE FROM T")
+    assert delta(session) == [(1, "a", "DELETE", False)]
+
+
+def test_row_id_is_stable_for_the_life_of_a_row(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    first = session.sql('SELECT "METADATA$ROW_ID" AS R FROM S').collect()
+    consume(session)
+    run(session, "UPDATE T SET VAL = 'b'")
+    second = session.sql('SELECT "METADATA$ROW_ID" AS R FROM S').collect()
+    assert second == first + first
+
+
+def test_select_does_not_advance_dml_does(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    assert delta(session) == [(1, "a", "INSERT", False)]
+    assert delta(session) == [(1, "a", "INSERT", False)]
+    assert session.sql("SELECT SYSTEM$STREAM_HAS_DATA('S') AS H").collect() == [Row(H=True)]
+    assert consume(session) == [(1, "a", "INSERT", False)]
+    assert delta(session) == []
+    assert session.sql("SELECT SYSTEM$STREAM_HAS_DATA('\"MOVIES\".\"PUBLIC\".\"S\"') AS H").collect() == [Row(H=False)]
+
+
+def test_rollback_leaves_the_offset(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')", "BEGIN")
+    run(session, 'INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S')
+    run(session, "ROLLBACK")
+    assert delta(session) == [(1, "a", "INSERT", False)]
+    assert session.sql("SELECT COUNT(*) AS N FROM SINK").collect() == [Row(N=0)]
+
+
+def test_commit_advances_to_the_transaction_start(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')", "BEGIN", "INSERT INTO T VALUES (2, 'b')")
+    # Inside the transaction the stream shows the changes as of the transaction's start.
+    assert delta(session) == [(1, "a", "INSERT", False)]
+    run(session, 'INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S')
+    run(session, "COMMIT")
+    assert delta(session) == [(2, "b", "INSERT", False)]
+
+
+def test_failing_statement_leaves_the_offset(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    with pytest.raises(LocalEngineError, match="Could not convert string 'a' to BOOL"):
+        run(session, "INSERT INTO SINK SELECT ID, VAL, \"METADATA$ACTION\", VAL, 'r' FROM S")
+    assert delta(session) == [(1, "a", "INSERT", False)]
+
+
+def test_stream_reads_like_a_table(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    rows = session.sql("SELECT s.ID FROM S AS s WHERE s.VAL <> 'b' ORDER BY s.ID").collect()
+    assert rows == [Row(ID=1), Row(ID=3)]
+    assert session.sql("SELECT COUNT(*) AS N FROM S WHERE METADATA$ACTION = 'INSERT'").collect() == [Row(N=3)]
+
+
+def test_merge_is_captured(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b')")
+    consume(session)
+    result = session.sql(
+        "MERGE INTO T USING (SELECT 1 AS ID, 'z' AS V UNION ALL SELECT 3, 'n') AS src ON T.ID = src.ID "
+        "WHEN MATCHED THEN UPDATE SET VAL = src.V WHEN NOT MATCHED THEN INSERT VALUES (src.ID, src.V)"
+    ).collect()
+    assert result == [Row(**{"number of rows inserted": 1, "number of rows updated": 1})]
+    assert delta(session) == [(1, "a", "DELETE", True), (1, "z", "INSERT", True), (3, "n", "INSERT", False)]
+    consume(session)
+    session.sql("MERGE INTO T USING (SELECT 2 AS ID) AS src ON T.ID = src.ID WHEN MATCHED THEN DELETE").collect()
+    assert delta(session) == [(2, "b", "DELETE", False)]
+
+
+def test_truncate_is_captured_as_deletes(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b')")
+    consume(session)
+    run(session, "INSERT INTO T VALUES (3, 'c')", "TRUNCATE TABLE T")
+    assert delta(session) == [(1, "a", "DELETE", False), (2, "b", "DELETE", False)]
+
+
+def test_insert_select_and_update_from(session: LocalSession) -> None:
+    run(session, "CREATE TABLE SRC (ID INT, VAL VARCHAR)", "INSERT INTO SRC VALUES (1, 'a'), (2, 'b')")
+    run(session, "INSERT INTO T (VAL, ID) SELECT VAL, ID FROM SRC")
+    consume(session)
+    run(session, "UPDATE T SET VAL = SRC.VAL || '!' FROM SRC WHERE T.ID = SRC.ID AND SRC.ID = 2")
+    assert delta(session) == [(2, "b!", "INSERT", True), (2, "b", "DELETE", True)]
+
+
+def test_write_pandas_into_a_tracked_table(session: LocalSession) -> None:
+    session.write_pandas(pd.DataFrame({"ID": [1, 2], "VAL": ["a", "b"]}), "T")
+    assert delta(session) == [(1, "a", "INSERT", False), (2, "b", "INSERT", False)]
+    consume(session)
+    session.write_pandas(pd.DataFrame({"ID": [3], "VAL": ["c"]}), "T", overwrite=True)
+    assert delta(session) == [(1, "a", "DELETE", False), (2, "b", "DELETE", False), (3, "c", "INSERT", False)]
+
+
+def test_two_streams_keep_their_own_offsets(session: LocalSession) -> None:
+    run(session, "CREATE STREAM S2 ON TABLE T", "INSERT INTO T VALUES (1, 'a')")
+    consume(session, "S")
+    run(session, "UPDATE T SET VAL = 'b'")
+    assert delta(session, "S") == [(1, "a", "DELETE", True), (1, "b", "INSERT", True)]
+    assert delta(session, "S2") == [(1, "b", "INSERT", False)]
+
+
+def test_append_only_returns_inserts_only(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'old')")
+    run(session, "CREATE STREAM A ON TABLE T APPEND_ONLY = TRUE")
+    run(session, "INSERT INTO T VALUES (2, 'a'), (3, 'b')", "UPDATE T SET VAL = 'x'", "DELETE FROM T WHERE ID = 3")
+    assert delta(session, "A") == [(2, "a", "INSERT", False), (3, "b", "INSERT", False)]
+
+
+def test_show_initial_rows(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    run(session, "CREATE STREAM I ON TABLE T SHOW_INITIAL_ROWS = TRUE")
+    run(session, "UPDATE T SET VAL = 'z' WHERE ID = 2", "DELETE FROM T WHERE ID = 3", "INSERT INTO T VALUES (4, 'd')")
+    assert delta(session, "I") == [(1, "a", "INSERT", False), (2, "z", "INSERT", False), (4, "d", "INSERT", False)]
+    consume(session, "I")
+    run(session, "UPDATE T SET VAL = 'y' WHERE ID = 1")
+    assert delta(session, "I") == [(1, "a", "DELETE", True), (1, "y", "INSERT", True)]
+
+
+def test_show_and_describe_streams(session: LocalSession) -> None:
+    run(session, "CREATE STREAM A ON TABLE T APPEND_ONLY = TRUE COMMENT = 'appends'")
+    rows = session.sql("SHOW STREAMS IN SCHEMA MOVIES.PUBLIC").collect()
+    picked = [(r["name"], r["database_name"], r["schema_name"], r["table_name"], r["mode"], r["stale"], r["type"],
+               r["comment"]) for r in rows]
+    assert picked == [
+        ("A", "MOVIES", "PUBLIC", "MOVIES.PUBLIC.T", "APPEND_ONLY", "false", "DELTA", "appends"),
+        ("S", "MOVIES", "PUBLIC", "MOVIES.PUBLIC.T", "DEFAULT", "false", "DELTA", ""),
+    ]
+    assert [r["name"] for r in session.sql("SHOW STREAMS LIKE 'a%'").collect()] == ["A"]
+    assert [r["name"] for r in session.sql("SHOW STREAMS IN DATABASE OTHERDB").collect()] == []
+    described = session.sql("DESCRIBE STREAM MOVIES.PUBLIC.S").collect()
+    assert [(r["name"], r["mode"]) for r in described] == [("S", "DEFAULT")]
+
+
+def test_create_or_replace_and_drop_stream(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    assert session.sql("CREATE OR REPLACE STREAM S ON TABLE T").collect() == [
+        Row(status="Stream S successfully created.")
+    ]
+    assert delta(session) == []  # a replaced stream starts again at the table's current state
+    with pytest.raises(LocalEngineError, match="Object 'MOVIES.PUBLIC.S' already exists"):
+        run(session, "CREATE STREAM S ON TABLE T")
+    assert session.sql("DROP STREAM S").collect() == [Row(status="S successfully dropped.")]
+    assert session.sql("DROP STREAM IF EXISTS S").collect() == [
+        Row(status="Drop statement executed successfully (S already dropped).")
+    ]
+    with pytest.raises(LocalEngineError, match="Stream 'MOVIES.PUBLIC.S' does not exist"):
+        run(session, "DROP STREAM S")
+
+
+def test_dropping_the_table_makes_the_stream_stale(session: LocalSession) -> None:
+    assert session.sql("DROP TABLE T").collect() == [Row(status="T successfully dropped.")]
+    assert [r["stale"] for r in session.sql("SHOW STREAMS").collect()] == ["true"]
+    with pytest.raises(LocalEngineError, match="is stale"):
+        delta(session)
+
+
+def test_stream_is_not_a_dml_target(session: LocalSession) -> None:
+    with pytest.raises(LocalEngineError, match="cannot be the target of DML"):
+        run(session, "DELETE FROM S")
+
+
+def test_cross_statement_consume_into_same_table(session: LocalSession) -> None:
+    # A statement that reads a stream and writes its base table: its own change stays pending.
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    run(session, "INSERT INTO T SELECT ID + 10, VAL FROM S")
+    assert delta(session) == [(11, "a", "INSERT", False)]
