@@ -2,18 +2,21 @@
 
 Both dynamic tables read Bronze and share one derivation:
 
-1. **Latest event per raw row.** A raw row is identified by the stream's ``ROW_ID`` (stable for the
-   row's life, shared by both halves of an update). Its newest Bronze event by ``CHANGE_TIMESTAMP`` is its
-   state; within one task run (same timestamp) the ``INSERT`` half of an update wins over the ``DELETE``.
-2. **Rows that exist.** A row whose newest event is a ``DELETE`` was deleted: it is gone (hard delete).
-   What remains mirrors the raw table exactly, so Silver depends only on the raw table's final state,
-   never on when the ingest task ran.
-3. **Validation.** Each remaining row gets the reason of the first rule it fails, or NULL. A key that
-   identifies more than one raw row is rejected too, so Silver has exactly one row per booking and
-   nothing is dropped silently. Valid rows are Silver; the others are ``MOVIES_BOOKING_REJECTED``.
+1. **Latest event per (booking, raw row).** A raw row is identified by the stream's ``ROW_ID`` (stable for
+   the row's life, shared by both halves of an update). For each ``(BOOKING_ID, ROW_ID)`` pair the newest
+   Bronze event by ``CHANGE_TIMESTAMP`` says whether that row currently holds that booking; within one task
+   run (same timestamp) the ``INSERT`` half of an update wins over its ``DELETE`` half.
+2. **Rows that exist.** A pair whose newest event is a ``DELETE`` is gone: a hard delete, or an update that
+   moved the row to another booking_id (the DELETE half carries the old values, the INSERT half the new
+   ones, each in its own pair). What remains mirrors the raw table exactly, so Silver depends only on the
+   raw table's final state, never on when the ingest task ran. Rows with a missing booking_id stay apart
+   because their ``ROW_ID`` values differ.
+3. **Validation.** Each remaining row gets the reason of the first rule it fails, or NULL. A booking_id held
+   by more than one raw row is rejected too, so Silver has exactly one row per booking and nothing is
+   dropped silently. Valid rows are Silver; the others are ``MOVIES_BOOKING_REJECTED``.
 
-Keying step 1 by ``ROW_ID`` rather than by booking_id handles an update that changes the key and rows
-with a missing key, which a booking_id partition would merge.
+Every step is local to one booking_id (both windows partition by it), so a change to one booking only
+touches that booking's rows: the shape incremental refresh handles best.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class SilverLayer(Layer):
         )
         newest_first = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[sql.column(cdc.change_row_id)],
+            partition_by=[sql.column(schema.key), sql.column(cdc.change_row_id)],
             order=exp.Order(
                 expressions=[
                     exp.Ordered(this=sql.column(cdc.change_timestamp), desc=True),
@@ -133,7 +136,7 @@ class SilverLayer(Layer):
         schema, cdc = self.schema, self.schema.cdc
         q = sql.quote_name
         change_type = F.col(q(cdc.change_type))
-        newest_first = Window.partition_by(F.col(q(cdc.change_row_id))).order_by(
+        newest_first = Window.partition_by(F.col(q(schema.key)), F.col(q(cdc.change_row_id))).order_by(
             F.col(q(cdc.change_timestamp)).desc(),
             F.when(change_type == F.lit(cdc.insert), F.lit(0)).otherwise(F.lit(1)),
         )
