@@ -1,0 +1,84 @@
+"""Unsupported or failing statements raise moviecdc errors that quote the statement."""
+
+from __future__ import annotations
+
+import pytest
+
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+from moviecdc.local import LocalSession
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            "CREATE STREAM V1 ON VIEW T",
+            "CREATE STREAM ON VIEW is not supported by the local engine; only streams on tables are. "
+            "Create the stream on the base table.\n  Statement: CREATE STREAM V1 ON VIEW T",
+        ),
+        (
+            "CREATE STREAM S9 ON TABLE T AT (OFFSET => -60)",
+            "CREATE STREAM … AT | BEFORE (time travel) is not supported by the local engine. Create the stream "
+            "without it; it starts at the current state of the table.\n"
+            "  Statement: CREATE STREAM S9 ON TABLE T AT (OFFSET => -60)",
+        ),
+        (
+            "CREATE STREAM S9 ON TABLE T INSERT_ONLY = TRUE",
+            "INSERT_ONLY streams (external tables) are not supported by the local engine. Use APPEND_ONLY = TRUE "
+            "on a table.\n  Statement: CREATE STREAM S9 ON TABLE T INSERT_ONLY = TRUE",
+        ),
+        (
+            "ALTER STREAM S SET COMMENT = 'x'",
+            "ALTER STREAM is not supported by the local engine. Drop the stream and create it again.\n"
+            "  Statement: ALTER STREAM S SET COMMENT = 'x'",
+        ),
+        (
+            "CREATE TASK K SCHEDULE = '1 MINUTE' AS SELECT 1",
+            "Tasks and dynamic tables is not supported by the local engine. Tasks and dynamic tables are not "
+            "emulated yet; run this statement on Snowflake.\n"
+            "  Statement: CREATE TASK K SCHEDULE = '1 MINUTE' AS SELECT 1",
+        ),
+        (
+            "ALTER TABLE T ADD COLUMN Z INT",
+            "ALTER TABLE on MOVIES.PUBLIC.T, which has a stream, is not supported by the local engine. Drop the "
+            "table and create it again (its streams become stale), or alter it on Snowflake.\n"
+            "  Statement: ALTER TABLE T ADD COLUMN Z INT",
+        ),
+    ],
+)
+def test_unsupported_statements_are_refused_by_name(session: LocalSession, statement: str, message: str) -> None:
+    with pytest.raises(UnsupportedSqlError) as info:
+        session.sql(statement).collect()
+    assert str(info.value) == message
+
+
+def test_duckdb_errors_are_translated_and_chained(session: LocalSession) -> None:
+    with pytest.raises(LocalEngineError) as info:
+        session.sql("SELECT * FROM NO_SUCH_TABLE").collect()
+    text = str(info.value)
+    assert text.endswith("\n  Statement: SELECT * FROM NO_SUCH_TABLE")
+    assert "NO_SUCH_TABLE" in text.splitlines()[0]
+    assert info.value.__cause__ is not None
+
+
+def test_syntax_error_quotes_the_statement(session: LocalSession) -> None:
+    with pytest.raises(LocalEngineError, match=r"Statement: SELEC 1$"):
+        session.sql("SELEC 1").collect()
+
+
+def test_stream_on_missing_table(session: LocalSession) -> None:
+    with pytest.raises(LocalEngineError) as info:
+        session.sql("CREATE STREAM S5 ON TABLE NOPE").collect()
+    assert str(info.value) == (
+        "Table 'MOVIES.PUBLIC.NOPE' does not exist or not authorized.\n"
+        "  Statement: CREATE STREAM S5 ON TABLE NOPE"
+    )
+
+
+def test_error_inside_a_transaction_rolls_it_back(session: LocalSession) -> None:
+    session.sql("BEGIN").collect()
+    session.sql("INSERT INTO T VALUES (1, 'a')").collect()
+    with pytest.raises(LocalEngineError):
+        session.sql("INSERT INTO T VALUES ('not a number', 'b')").collect()
+    session.sql("COMMIT").collect()
+    assert session.sql("SELECT COUNT(*) AS N FROM T").collect()[0]["N"] == 0
