@@ -58,13 +58,16 @@ def delta_sql(stream: StreamDef, tracked: TrackedTable, snapshot: int) -> str:
             f"SELECT {cols}, 'INSERT' AS {quote(ACTION)}, FALSE AS {quote(ISUPDATE)}, {rid} AS {quote(ROW_ID_COLUMN)} "
             f"FROM ({events}) AS E WHERE ACTION = {INSERT}"
         )
+    # Rows whose only pending event is their insert (the bulk of an ingest) skip the per-row window.
     return (
         f"WITH E AS ({events}), "
+        f"X AS (SELECT DISTINCT RID FROM E WHERE ACTION <> {INSERT}), "
         "B AS (SELECT *, min(ORD) OVER W AS FIRST_ORD, max(ORD) OVER W AS LAST_ORD, "
         "arg_min(ADDS, ORD) OVER W AS FIRST_ADDS, arg_max(ADDS, ORD) OVER W AS LAST_ADDS "
-        "FROM E WINDOW W AS (PARTITION BY RID)) "
-        f"SELECT {cols}, 'DELETE' AS {quote(ACTION)}, LAST_ADDS = 1 AS {quote(ISUPDATE)}, "
-        f"{rid} AS {quote(ROW_ID_COLUMN)} FROM B WHERE ORD = FIRST_ORD AND ADDS = 0 "
+        "FROM E SEMI JOIN X USING (RID) WINDOW W AS (PARTITION BY RID)) "
+        f"SELECT {cols}, 'INSERT' AS {quote(ACTION)}, FALSE AS {quote(ISUPDATE)}, {rid} AS {quote(ROW_ID_COLUMN)} "
+        f"FROM E ANTI JOIN X USING (RID) WHERE ACTION = {INSERT} "
+        f"UNION ALL SELECT {cols}, 'DELETE', LAST_ADDS = 1, {rid} FROM B WHERE ORD = FIRST_ORD AND ADDS = 0 "
         f"UNION ALL SELECT {cols}, 'INSERT', FIRST_ADDS = 0, {rid} FROM B WHERE ORD = LAST_ORD AND ADDS = 1"
     )
 
