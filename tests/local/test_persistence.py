@@ -27,7 +27,9 @@ def test_restart_keeps_tables_streams_and_offsets(tmp_path: Path) -> None:
         s.sql("CREATE STREAM S ON TABLE T").collect()
         s.sql("CREATE TABLE SINK (ID INT, VAL VARCHAR, ACTION VARCHAR, ISUPDATE BOOLEAN, RID VARCHAR)").collect()
         s.sql("INSERT INTO T VALUES (1, 'a'), (2, 'b')").collect()
-        s.sql('INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S').collect()
+        s.sql(
+            'INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S'
+        ).collect()
         s.sql("UPDATE T SET VAL = 'c' WHERE ID = 2").collect()
     assert sorted(p.name for p in folder.glob("*.db")) == ["MOVIES.db"]
     with LocalSession(folder) as s:
@@ -54,7 +56,7 @@ def test_sigkill_at_random_points_loses_and_repeats_nothing(tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     for round_ in range(4):
         journal = tmp_path / f"journal{round_}.txt"
-        child = subprocess.Popen(  # noqa: S603 - our own script
+        child = subprocess.Popen(
             [sys.executable, str(CHILD), str(folder), str(journal), str(1_000_000 * (round_ + 1))], env=env
         )
         deadline = time.monotonic() + 60

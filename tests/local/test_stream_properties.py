@@ -117,7 +117,9 @@ def apply(session: LocalSession, model: Model, op: tuple[object, ...], row_ids: 
     elif kind == "merge":
         matched = existing[int(str(op[1])) % len(existing)] if existing else None
         fresh = model.next_id
-        source = f"SELECT {fresh} AS ID, '{op[2]}' AS V" + (f" UNION ALL SELECT {matched}, '{op[2]}'" if matched else "")
+        source = f"SELECT {fresh} AS ID, '{op[2]}' AS V"
+        if matched:
+            source += f" UNION ALL SELECT {matched}, '{op[2]}'"
         session.sql(
             f"MERGE INTO T USING ({source}) AS src ON T.ID = src.ID "
             "WHEN MATCHED THEN UPDATE SET VAL = src.V WHEN NOT MATCHED THEN INSERT (ID, VAL) VALUES (src.ID, src.V)"
@@ -129,20 +131,26 @@ def apply(session: LocalSession, model: Model, op: tuple[object, ...], row_ids: 
         session.sql("TRUNCATE TABLE T").collect()
         model.delete(existing)
     elif kind == "consume":
-        name, rollback = str(op[1]), bool(op[2])
-        expected = model.streams[name].expected(model.rows, append_only=name == "A")
+        check_and_consume(session, model, str(op[1]), rollback=bool(op[2]), row_ids=row_ids)
+
+
+def check_and_consume(
+    session: LocalSession, model: Model, name: str, *, rollback: bool, row_ids: dict[int, str]
+) -> None:
+    expected = model.streams[name].expected(model.rows, append_only=name == "A")
+    assert read(session, name) == expected
+    for r in session.sql(f'SELECT ID, "METADATA$ROW_ID" FROM {name}').collect():
+        assert row_ids.setdefault(r[0], r[1]) == r[1], "ROW_ID changed during a row's life"
+    if rollback:
+        session.sql("BEGIN").collect()
+    columns = 'ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"'
+    session.sql(f"INSERT INTO SINK SELECT {columns} FROM {name}").collect()
+    if rollback:
+        session.sql("ROLLBACK").collect()
         assert read(session, name) == expected
-        for r in session.sql(f'SELECT ID, "METADATA$ROW_ID" FROM {name}').collect():
-            assert row_ids.setdefault(r[0], r[1]) == r[1], "ROW_ID changed during a row's life"
-        if rollback:
-            session.sql("BEGIN").collect()
-        session.sql(f'INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM {name}').collect()
-        if rollback:
-            session.sql("ROLLBACK").collect()
-            assert read(session, name) == expected
-        else:
-            model.consumed(name)
-            assert read(session, name) == []
+    else:
+        model.consumed(name)
+        assert read(session, name) == []
 
 
 @pytest.mark.slow
@@ -165,7 +173,10 @@ def test_random_histories_match_the_reference_model(history: list[tuple[object, 
 
 
 @settings(max_examples=15, deadline=None)
-@given(initial=st.lists(VALUES, min_size=1, max_size=4), history=st.lists(OPS.filter(lambda o: o[0] != "consume"), max_size=6))
+@given(
+    initial=st.lists(VALUES, min_size=1, max_size=4),
+    history=st.lists(OPS.filter(lambda o: o[0] != "consume"), max_size=6),
+)
 def test_show_initial_rows_returns_the_table_as_inserts(initial: list[str], history: list[tuple[object, ...]]) -> None:
     with LocalSession(database="MOVIES", schema="PUBLIC") as session:
         session.sql("CREATE TABLE T (ID INT, VAL VARCHAR)").collect()

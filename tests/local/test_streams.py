@@ -175,13 +175,13 @@ def test_create_or_replace_and_drop_stream(session: LocalSession) -> None:
         Row(status="Stream S successfully created.")
     ]
     assert delta(session) == []  # a replaced stream starts again at the table's current state
-    with pytest.raises(LocalEngineError, match="Object 'MOVIES.PUBLIC.S' already exists"):
+    with pytest.raises(LocalEngineError, match=r"Object 'MOVIES\.PUBLIC\.S' already exists"):
         run(session, "CREATE STREAM S ON TABLE T")
     assert session.sql("DROP STREAM S").collect() == [Row(status="S successfully dropped.")]
     assert session.sql("DROP STREAM IF EXISTS S").collect() == [
         Row(status="Drop statement executed successfully (S already dropped).")
     ]
-    with pytest.raises(LocalEngineError, match="Stream 'MOVIES.PUBLIC.S' does not exist"):
+    with pytest.raises(LocalEngineError, match=r"Stream 'MOVIES\.PUBLIC\.S' does not exist"):
         run(session, "DROP STREAM S")
 
 
