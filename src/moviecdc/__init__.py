@@ -17,6 +17,7 @@ from moviecdc.errors import (
 )
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, RawSource, SilverLayer
+from moviecdc.local import LocalSession
 from moviecdc.pipeline import DeployReport, Pipeline, StepResult
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
@@ -33,6 +34,7 @@ __all__ = [
     "GoldLayer",
     "GoldRefresh",
     "LocalEngineError",
+    "LocalSession",
     "MoviecdcError",
     "Pipeline",
     "PipelineConfig",

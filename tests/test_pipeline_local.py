@@ -1,0 +1,33 @@
+"""The pipeline's statements on the embedded engine."""
+
+from __future__ import annotations
+
+from moviecdc import LocalSession, Pipeline, StatementKind
+
+
+def test_raw_table_and_stream_statements_run_on_local_session() -> None:
+    with LocalSession() as session:
+        pipeline = Pipeline(session)
+        wanted = {
+            StatementKind.CREATE_DATABASE,
+            StatementKind.CREATE_SCHEMA,
+            StatementKind.CREATE_TABLE,
+            StatementKind.CREATE_STREAM,
+        }
+        plan = [s for s in pipeline.plan() if s.kind in wanted]
+        first = [session.sql(s.sql).collect()[0][0] for s in plan]
+        again = [session.sql(s.sql).collect()[0][0] for s in plan]
+        assert first == [
+            "Database MOVIES successfully created.",
+            "Schema PUBLIC successfully created.",
+            "Table RAW_MOVIES_BOOKING successfully created.",
+            "Stream RAW_MOVIES_BOOKING_STREAM successfully created.",
+            "Table MOVIES_BOOKING_CDC_EVENTS successfully created.",
+        ]
+        assert again == [
+            "MOVIES already exists, statement succeeded.",
+            "PUBLIC already exists, statement succeeded.",
+            "RAW_MOVIES_BOOKING already exists, statement succeeded.",
+            "RAW_MOVIES_BOOKING_STREAM already exists, statement succeeded.",
+            "MOVIES_BOOKING_CDC_EVENTS already exists, statement succeeded.",
+        ]
