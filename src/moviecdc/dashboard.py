@@ -160,8 +160,8 @@ def read_gold(session: SqlSession, config: PipelineConfig | None = None, schema:
     try:
         rows = session.sql(gold_query(config, schema)).collect()
     except Exception as exc:  # engines raise unrelated types (Snowpark, LocalEngineError): report, don't crash
-        message = _first_line(exc)
-        return Gold(gold_frame([]), message, missing=any(m in message.lower() for m in _MISSING))
+        missing = any(m in str(exc).lower() for m in _MISSING) or "42S02" in str(exc)
+        return Gold(gold_frame([]), _first_line(exc), missing=missing)
     return Gold(gold_frame(rows))
 
 
@@ -309,13 +309,15 @@ def _utc_naive(value: Any) -> datetime:
 def describe_seconds(seconds: float | None) -> str:
     """``95`` → ``'1 min 35 s'``.
 
-    >>> describe_seconds(95), describe_seconds(7322), describe_seconds(4)
-    ('1 min 35 s', '2 h 2 min', '4 s')
+    >>> describe_seconds(95), describe_seconds(7322), describe_seconds(4), describe_seconds(200_000)
+    ('1 min 35 s', '2 h 2 min', '4 s', '2 d 7 h')
     """
     if seconds is None:
         return "-"
     total = int(seconds)
-    hours, minutes, secs = total // 3600, total % 3600 // 60, total % 60
+    days, hours, minutes, secs = total // 86400, total % 86400 // 3600, total % 3600 // 60, total % 60
+    if days:
+        return f"{days} d {hours} h"
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
@@ -409,5 +411,7 @@ def reasons_frame(status: PipelineStatus) -> pd.DataFrame:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    """The message's first line; with the next one when the first only introduces it (Snowflake's
+    ``002003 (42S02): SQL compilation error:`` is followed by what is wrong)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()] or [type(exc).__name__]
+    return f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
