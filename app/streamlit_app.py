@@ -118,7 +118,6 @@ def show_not_deployed(config: PipelineConfig, problem: str | None) -> None:
         "this dashboard on it;\n"
         "* `moviecdc deploy --db FOLDER` (local) or `moviecdc deploy --connection NAME` (Snowflake) deploys it; "
         "then point the dashboard at the same place.",
-        icon="🎬",
     )
     if problem:
         st.caption(f"The engine said: {problem}")
@@ -126,11 +125,11 @@ def show_not_deployed(config: PipelineConfig, problem: str | None) -> None:
 
 def show_freshness(fresh: dash.Freshness) -> None:
     if fresh.problem is not None or fresh.as_of is None:
-        st.info(fresh.summary, icon="🕒")
+        st.info(fresh.summary)
     elif fresh.stale:
-        st.error(fresh.summary, icon="⚠️")
+        st.error(fresh.summary)
     else:
-        st.success(fresh.summary, icon="✅")
+        st.success(fresh.summary)
 
 
 def show_kpis(kpis: dash.Kpis) -> None:
@@ -202,12 +201,12 @@ def show_movies(frame: pd.DataFrame, top_n: int) -> None:
 def show_health(health: dash.Health) -> None:
     status = health.status
     if status is None:
-        st.info(f"Pipeline status is not available from this engine: {health.problem}", icon="🩺")
+        st.info(f"Pipeline status is not available from this engine: {health.problem}")
     else:
         if status.healthy:
-            st.success("Pipeline healthy: stream fresh, tasks started, last runs and refreshes succeeded.", icon="🩺")
+            st.success("Pipeline healthy: stream fresh, tasks started, last runs and refreshes succeeded.")
         else:
-            st.warning("Pipeline needs attention: see the states below.", icon="🩺")
+            st.warning("Pipeline needs attention: see the states below.")
         st.caption(str(status.stream))
         st.subheader("Tasks: last runs")
         st.dataframe(dash.tasks_frame(status), hide_index=True)
@@ -217,9 +216,11 @@ def show_health(health: dash.Health) -> None:
         st.metric("Rejected rows", f"{status.rejected_rows:,}")
         if status.rejected_reasons:
             st.dataframe(dash.reasons_frame(status), hide_index=True)
-    if len(health.rejected_sample):
+    sample = health.rejected_sample
+    if len(sample):
         st.caption("Newest rejected rows")
-        st.dataframe(health.rejected_sample, hide_index=True)
+        reason = sample.columns[-1]  # REJECT_REASON: shown first, it is what the reader looks for
+        st.dataframe(sample[[reason, *sample.columns[:-1]]], hide_index=True)
 
 
 def live_view(session: Any, config: PipelineConfig, top_n: int) -> None:
@@ -237,7 +238,6 @@ def live_view(session: Any, config: PipelineConfig, top_n: int) -> None:
         st.info(
             "**No bookings in Gold yet.** The pipeline is deployed; bookings written to the raw table appear "
             "here once the ingest task and Gold's refresh have run.",
-            icon="🎬",
         )
         frame = gold.frame
     else:
@@ -259,7 +259,7 @@ def live_view(session: Any, config: PipelineConfig, top_n: int) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Movie bookings · moviecdc", page_icon="🎬", layout="wide")
-    st.title("🎬 Movie bookings, live")
+    st.title("Movie bookings, live")
     try:
         args = parse_args()
         session, config, source, on_snowflake = choose_source(args)
@@ -274,7 +274,7 @@ def main() -> None:
         st.header("Display")
         default_every = args.refresh_seconds or (SIS_REFRESH_SECONDS if on_snowflake else LOCAL_REFRESH_SECONDS)
         auto = st.toggle("Auto-refresh", value=True)
-        every = st.number_input("Every (seconds)", min_value=1.0, value=float(default_every), step=1.0)
+        every = st.number_input("Every (seconds)", min_value=1, value=int(default_every), step=1)
         top_n = int(st.slider("Movies in charts and table", min_value=3, max_value=50, value=10))
         st.button("Refresh now")
     fragment(every if auto else None)(live_view)(session, config, top_n)

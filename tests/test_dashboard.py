@@ -79,6 +79,22 @@ def create_gold(session: LocalSession, rows: Sequence[tuple[Any, ...]], *, age_o
     return now
 
 
+def create_rejected(session: LocalSession, count: int) -> None:
+    """The rejected table as a plain table with its columns; ``count`` rows missing their movie."""
+    rejected, cdc = CONFIG.name("rejected_table"), BOOKINGS.cdc
+    columns = [
+        *BOOKINGS.columns,
+        Column(cdc.latest_change_timestamp, "TIMESTAMP_NTZ"),
+        Column(cdc.reject_reason, "VARCHAR"),
+    ]
+    session.sql(sql.create_table(rejected, columns)).collect()
+    for number in range(count):
+        session.sql(
+            f"INSERT INTO {rejected.sql} VALUES ('B{number}', 'C{number}', NULL, '2026-01-01', 'BOOKED', 1, 9.50, "
+            f"'2026-01-01 10:0{number}:00', 'movie_id is missing')"
+        ).collect()
+
+
 def gold_totals(session: LocalSession, movies: Sequence[str] = ()) -> dict[str, Any]:
     """Gold summed by an independent query (not through moviecdc.dashboard)."""
     where = f"WHERE MOVIE_ID IN ({', '.join(repr(m) for m in movies)})" if movies else ""
@@ -418,24 +434,14 @@ def test_status_frames() -> None:
 
 
 def test_health_on_an_engine_without_status_and_a_rejected_sample(session: LocalSession) -> None:
-    rejected = CONFIG.name("rejected_table")
-    cdc = BOOKINGS.cdc
-    columns = [
-        *BOOKINGS.columns,
-        Column(cdc.latest_change_timestamp, "TIMESTAMP_NTZ"),
-        Column(cdc.reject_reason, "VARCHAR"),
-    ]
     create_gold(session, [])
-    session.sql(sql.create_table(rejected, columns)).collect()
-    for number in range(4):
-        session.sql(
-            f"INSERT INTO {rejected.sql} VALUES ('B{number}', 'C', NULL, '2026-01-01', 'BOOKED', 1, 1.00, "
-            f"'2026-01-01 10:0{number}:00', 'movie_id is missing')"
-        ).collect()
+    create_rejected(session, 4)
     health = dash.pipeline_health(session, CONFIG, sample_size=3)
     if health.status is None:  # the local engine answers SHOW TASKS only once it emulates tasks
         assert health.problem
     assert list(health.rejected_sample["BOOKING_ID"]) == ["B3", "B2", "B1"]
+    assert list(health.rejected_sample["REJECT_REASON"]) == ["movie_id is missing"] * 3
+    cdc = BOOKINGS.cdc
     assert list(health.rejected_sample.columns) == [
         *BOOKINGS.column_names,
         cdc.latest_change_timestamp,

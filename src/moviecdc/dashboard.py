@@ -46,8 +46,10 @@ GOLD_COLUMNS = (MOVIE, BOOKINGS_COLUMN, TICKETS, REVENUE, CANCELLATIONS, AS_OF)
 _COUNTS = (BOOKINGS_COLUMN, TICKETS, CANCELLATIONS)
 # Snowflake says "Object '…' does not exist or not authorized"; DuckDB (LocalSession) "… does not exist".
 _MISSING = ("does not exist", "not authorized")
-# CONVERT_TIMEZONE: the pipeline's timestamps are UTC TIMESTAMP_NTZ, so "now" must be too, from the same engine.
-_NOW = "SELECT CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())::TIMESTAMP_NTZ AS \"NOW\""
+# The pipeline's timestamps are UTC TIMESTAMP_NTZ, so "now" is UTC too, from the same engine. No
+# ``::TIMESTAMP_NTZ`` cast: Snowflake answers a UTC TIMESTAMP_TZ, converted to naive UTC in Python, and
+# LocalSession (fakesnow 0.12) cannot cast to TIMESTAMP_NTZ in a session that reopened a folder.
+_NOW = "SELECT CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS \"NOW\""
 
 
 # -- the session a demo process hands over --------------------------------------------------------------------
