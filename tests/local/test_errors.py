@@ -33,10 +33,10 @@ from moviecdc.local import LocalSession
             "  Statement: ALTER STREAM S SET COMMENT = 'x'",
         ),
         (
-            "CREATE TASK K SCHEDULE = '1 MINUTE' AS SELECT 1",
-            "Tasks and dynamic tables is not supported by the local engine. Tasks and dynamic tables are not "
-            "emulated yet; run this statement on Snowflake.\n"
-            "  Statement: CREATE TASK K SCHEDULE = '1 MINUTE' AS SELECT 1",
+            "ALTER TASK K SET SCHEDULE = '5 MINUTES'",
+            "ALTER TASK … SET is not supported by the local engine; only RESUME and SUSPEND are. Change a task "
+            "with CREATE OR ALTER TASK (suspend it first).\n"
+            "  Statement: ALTER TASK K SET SCHEDULE = '5 MINUTES'",
         ),
         (
             "ALTER TABLE T ADD COLUMN Z INT",

@@ -12,9 +12,9 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import fakesnow.info_schema as fs_info_schema
@@ -26,8 +26,13 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError
 from moviecdc.local import catalog
 from moviecdc.local.catalog import StreamDef, TrackedTable
+from moviecdc.local.clock import Clock, wall_clock
+from moviecdc.local.dispatch import Statement
 from moviecdc.local.names import ObjectName, Part, from_table, quote, resolve
 from moviecdc.local.results import Result
+
+if TYPE_CHECKING:
+    from moviecdc.local.dispatch import Dispatcher
 
 # DuckDB warns that Arrow output of a DB-API result copies the rows; fakesnow fetches every result that
 # way. The copy is of result rows only, and pytest (rightly) turns warnings into errors.
@@ -39,7 +44,9 @@ Rewriter = Callable[[exp.Expr], exp.Expr]
 class Engine:
     """Shared state of one local session; see the module docstring."""
 
-    def __init__(self, path: Path | None, database: str | None, schema: str | None) -> None:
+    def __init__(
+        self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None
+    ) -> None:
         self.path = path
         self.lock = threading.RLock()
         with quiet():
@@ -53,9 +60,14 @@ class Engine:
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
         self._temp_counter = 0
-        # AST rewrites applied to every parsed statement before it runs. The clock of the next issue
-        # registers one here to replace CURRENT_TIMESTAMP() with the session's time.
+        # AST rewrites applied to every parsed statement before it runs (the clock's CURRENT_TIMESTAMP(),
+        # TASK_HISTORY(...)); LocalSession registers them.
         self.rewriters: list[Rewriter] = []
+        # Where statements are routed; LocalSession sets it. Task bodies run through it (see :meth:`run`).
+        self.dispatcher: Dispatcher | None = None
+        self.clock = clock if clock is not None else Clock(wall_clock())
+        # The stamp of the statement running now: engine.now(), CURRENT_TIMESTAMP().
+        self.statement_time = self.clock.now()
         self.closed = False
 
     # -- set-up --------------------------------------------------------------------------------------
@@ -124,8 +136,18 @@ class Engine:
         return None
 
     def now(self) -> datetime:
-        """The session's time (wall clock for now; the next issue's manual clock plugs in here)."""
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        """The time of the statement running now (naive UTC): the one source of time of the engine.
+
+        Each statement (and each task run) takes a fresh, strictly increasing stamp from the clock with
+        :meth:`begin_statement`; everything it records (``created_on``, ``CURRENT_TIMESTAMP()``, history
+        times) reads this value.
+        """
+        return self.statement_time
+
+    def begin_statement(self) -> datetime:
+        """Take the clock's next stamp for the statement about to run."""
+        self.statement_time = self.clock.stamp()
+        return self.statement_time
 
     # -- the change clock and transactions ------------------------------------------------------------
 
@@ -188,6 +210,14 @@ class Engine:
         self.end_transaction(commit=True)
 
     # -- running SQL ----------------------------------------------------------------------------------
+
+    def run(self, text: str) -> Result:
+        """Run one Snowflake statement through the session's dispatcher (caller holds the lock; errors are raw)."""
+        if self.dispatcher is None:
+            raise LocalEngineError("Internal error of the local engine: no dispatcher; use LocalSession.")
+        statement = Statement.of(text)
+        self.invalidate()
+        return self.dispatcher.handler_for(statement)(self, statement)
 
     def fakesnow(self, sql: str) -> Result:
         """Run Snowflake SQL through fakesnow's translator."""

@@ -11,28 +11,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import snowflake.connector.errors as sf_errors
-import sqlglot.errors
 from fakesnow.pandas_tools import sql_type
 
-from moviecdc.errors import LocalEngineError, MoviecdcError, UnsupportedSqlError
-from moviecdc.local import capture, catalog, streams
+from moviecdc.errors import LocalEngineError, MoviecdcError
+from moviecdc.local import capture, catalog, scheduler, streams, task_history, tasks
+from moviecdc.local.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
 from moviecdc.local.dispatch import Dispatcher, Statement, unsupported
 from moviecdc.local.engine import Engine, quiet
 from moviecdc.local.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.results import LocalDataFrame, Result
 from moviecdc.local.statements import run_parsed, transaction
+from moviecdc.local.translate import translate as _translate
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
-_LATER = "Tasks and dynamic tables are not emulated yet; run this statement on Snowflake."
+_LATER = "Dynamic tables are not emulated yet; run this statement on Snowflake."
 
 
 def default_dispatcher() -> Dispatcher:
@@ -44,9 +45,10 @@ def default_dispatcher() -> Dispatcher:
     d.register(r"DESC(RIBE)? STREAM", streams.describe)
     d.register(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again."))
     d.register(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction)
+    tasks.register(d)
     d.register(
-        r"(CREATE (OR (REPLACE|ALTER) )?|ALTER |DROP |EXECUTE |SHOW |DESC(RIBE)? )(TASKS?|DYNAMIC TABLES?)",
-        unsupported("Tasks and dynamic tables", _LATER),
+        r"(CREATE (OR (REPLACE|ALTER) )?|ALTER |DROP |SHOW |DESC(RIBE)? )DYNAMIC TABLES?",
+        unsupported("Dynamic tables", _LATER),
     )
     d.register(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated."))
     return d
@@ -58,21 +60,45 @@ class LocalSession:
     ``path`` is a folder (created if missing) holding one DuckDB file per Snowflake database, the layout
     of fakesnow's ``db_path``; without it everything lives in memory. ``database`` and ``schema`` set the
     session's current database and schema, creating them if needed (Snowflake's connection parameters).
+
+    Time (see :mod:`moviecdc.local.clock`): the clock starts at ``start`` (naive = UTC; default: the wall
+    clock, truncated to the second), or after the latest time recorded under ``path`` if that is later. By
+    default it is manual: :meth:`advance` moves it and runs every task run and dynamic-table refresh that
+    falls due. ``realtime=True`` runs a background scheduler instead, with simulated time = start + real
+    elapsed time * ``speed`` (``speed=60.0`` runs a "1 MINUTE" task every real second) until :meth:`close`.
     """
 
     def __init__(
-        self, path: str | Path | None = None, *, database: str | None = None, schema: str | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        database: str | None = None,
+        schema: str | None = None,
+        start: datetime | None = None,
+        realtime: bool = False,
+        speed: float = 1.0,
     ) -> None:
+        if not realtime and speed != 1.0:
+            raise LocalEngineError("speed applies to LocalSession(realtime=True, speed=...) only.")
         folder = Path(path) if path is not None else None
         if folder is not None:
             if folder.exists() and not folder.is_dir():
                 raise LocalEngineError(f"{folder} is a file; LocalSession(path=...) takes a folder. Pick another path.")
             folder.mkdir(parents=True, exist_ok=True)
+        clock = Clock(utc_naive(start) if start is not None else wall_clock(), speed=speed if realtime else None)
         try:
-            self._engine = Engine(folder, database, schema)
+            self._engine = Engine(folder, database, schema, clock)
         except duckdb.Error as e:
             raise LocalEngineError(f"Cannot open the local engine at {folder}: {e}") from e
-        self._dispatcher = default_dispatcher()
+        engine = self._engine
+        engine.dispatcher = self._dispatcher = default_dispatcher()
+        engine.rewriters.append(task_history.rewriter(engine))
+        engine.rewriters.append(time_functions(engine.now))
+        with engine.lock, quiet():
+            scheduler.on_open(engine)
+        self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None
+        if self._scheduler is not None:
+            self._scheduler.start()
 
     @property
     def path(self) -> Path | None:
@@ -82,6 +108,46 @@ class LocalSession:
     def dispatcher(self) -> Dispatcher:
         """Where statement families are registered (see :mod:`moviecdc.local.dispatch`)."""
         return self._dispatcher
+
+    @property
+    def realtime(self) -> bool:
+        """True when a background scheduler drives the clock (``LocalSession(realtime=True)``)."""
+        return self._engine.clock.realtime
+
+    # -- time -----------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The clock's current time (naive UTC)."""
+        return self._engine.clock.now()
+
+    def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0) -> datetime:
+        """Move the manual clock forward, running every task run and refresh that falls due on the way.
+
+        Work runs in time order, each at its own scheduled instant (``CURRENT_TIMESTAMP()`` reads that
+        instant); at equal instants task runs go before dynamic-table refreshes. Returns the new time.
+        Refused in real-time mode and inside an open transaction.
+
+        >>> from datetime import datetime
+        >>> with LocalSession(start=datetime(2026, 1, 1)) as session:
+        ...     session.advance(minutes=2)
+        datetime.datetime(2026, 1, 1, 0, 2)
+        """
+        step = timedelta(seconds=seconds, minutes=minutes, hours=hours)
+        if step < timedelta(0):
+            raise LocalEngineError(f"advance() moves time forward only; got {step}.")
+        self._check_open()
+        engine = self._engine
+        if engine.clock.realtime:
+            raise LocalEngineError(REALTIME_ADVANCE)
+        with engine.lock, quiet():
+            target = engine.clock.now() + step
+            try:
+                scheduler.advance(engine, target)
+            except MoviecdcError:
+                raise
+            except Exception as e:
+                raise _translate(e, f"advance(seconds={step.total_seconds():g})") from e
+        return engine.clock.now()
 
     def get_current_database(self) -> str | None:
         return self._engine.database
@@ -100,6 +166,7 @@ class LocalSession:
         statement = Statement.of(query)
         self._check_open()
         with self._engine.lock, quiet():
+            self._engine.begin_statement()
             self._engine.invalidate()
             try:
                 return self._dispatcher.handler_for(statement)(self._engine, statement)
@@ -127,6 +194,7 @@ class LocalSession:
         columns = [str(c) if quote_identifiers else Part(str(c), quoted=False).resolved for c in df.columns]
         rows = pa.Table.from_pandas(df, preserve_index=False).rename_columns(columns)
         with self._engine.lock, quiet():
+            self._engine.begin_statement()
             self._engine.invalidate()
             text = f"write_pandas into {name.display}"
             try:
@@ -179,7 +247,12 @@ class LocalSession:
     # -- lifecycle ------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release DuckDB (an open transaction is rolled back, as when a Snowflake session ends)."""
+        """Stop the real-time scheduler (joining its thread), then release DuckDB.
+
+        An open transaction is rolled back, as when a Snowflake session ends. Calling it twice is harmless.
+        """
+        if self._scheduler is not None:
+            self._scheduler.stop()
         with self._engine.lock:
             self._engine.close()
 
@@ -194,24 +267,12 @@ class LocalSession:
     def _check_open(self) -> None:
         if self._engine.closed:
             raise LocalEngineError("This LocalSession is closed. Create a new one.")
+        if self._scheduler is not None and self._scheduler.error is not None:
+            error = self._scheduler.error
+            raise LocalEngineError(
+                f"The real-time scheduler of this LocalSession stopped after an internal error ({error}). "
+                "Close the session and open a new one."
+            ) from error
 
     def __repr__(self) -> str:
         return f"LocalSession(path={str(self.path) if self.path else None!r})"
-
-
-def _translate(error: Exception, text: str) -> MoviecdcError:
-    """Foreign errors become LocalEngineError (or UnsupportedSqlError) quoting the statement."""
-    where = f"\n  Statement: {text}"
-    if isinstance(error, UnsupportedSqlError):
-        return UnsupportedSqlError(f"{error}{where}")
-    if isinstance(error, MoviecdcError):
-        return LocalEngineError(f"{error}{where}")
-    message: Any = getattr(error, "msg", None) or str(error)
-    if isinstance(error, sf_errors.ProgrammingError) and getattr(error, "errno", None) == 9999:
-        return UnsupportedSqlError(f"fakesnow does not translate this statement ({message}).{where}")
-    if isinstance(error, NotImplementedError):
-        return UnsupportedSqlError(f"fakesnow does not translate this statement ({message}).{where}")
-    if isinstance(error, (sf_errors.Error, duckdb.Error, sqlglot.errors.SqlglotError)):
-        first = str(message).strip().splitlines()[0] if str(message).strip() else type(error).__name__
-        return LocalEngineError(f"{first}{where}")
-    return LocalEngineError(f"Internal error of the local engine ({type(error).__name__}: {error}).{where}")

@@ -1,0 +1,175 @@
+"""Scheduled work: task runs and dynamic-table refreshes, in time order, under the engine's lock.
+
+Two things fall due with time: a started root task at its next scheduled instant
+(:func:`moviecdc.local.task_catalog.next_due`) and a dynamic-table refresh
+(``moviecdc.local.dynamic_tables.next_due`` / ``run_due``). :func:`run_until` runs every instant that falls
+due up to a target time, earliest first, moving the manual clock to each instant so that the work sees
+its own time. **At equal instants task runs go first**, so a refresh sees the rows an ingest task wrote
+at the same instant. If the clock jumps over several instants of one task, each runs, in order, with
+its own scheduled time.
+
+Two drivers:
+
+- manual: ``LocalSession.advance(seconds=…)`` calls :func:`advance`;
+- real time: :class:`RealtimeScheduler`, a background thread that wakes every :data:`TICK_SECONDS` of real
+  time and, holding ``engine.lock`` (so user statements and scheduled work never interleave inside a
+  statement), runs whatever is due at the clock's current time. Scheduled work waits while the user has
+  a transaction open.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import replace
+from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from moviecdc.errors import LocalEngineError
+from moviecdc.local import task_catalog
+from moviecdc.local.engine import quiet
+from moviecdc.local.task_catalog import FROM_SCHEDULE, TaskDef
+from moviecdc.local.task_runs import run_graph
+
+if TYPE_CHECKING:
+    from moviecdc.local.engine import Engine
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.05
+_DYNAMIC_TABLES = "moviecdc.local.dynamic_tables"
+
+
+def _dynamic_tables() -> ModuleType | None:
+    """The dynamic-table module, imported lazily (it imports the session machinery this module serves)."""
+    try:
+        return importlib.import_module(_DYNAMIC_TABLES)
+    except ModuleNotFoundError as e:
+        if e.name == _DYNAMIC_TABLES:
+            return None
+        raise
+
+
+def _refresh_due(engine: Engine) -> datetime | None:
+    module = _dynamic_tables()
+    next_due = getattr(module, "next_due", None) if module is not None else None
+    due: datetime | None = next_due(engine) if next_due is not None else None
+    return due
+
+
+def _refresh(engine: Engine, now: datetime) -> None:
+    module = _dynamic_tables()
+    assert module is not None
+    engine.begin_statement()
+    module.run_due(engine, now)
+
+
+def run_until(engine: Engine, until: datetime) -> None:
+    """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties)."""
+    done: set[tuple[str, object, datetime]] = set()
+    while True:
+        task_due = task_catalog.next_due(engine.con)
+        refresh_due = _refresh_due(engine)
+        due = min((t for t in (task_due, refresh_due) if t is not None), default=None)
+        if due is None or due > until:
+            return
+        if not engine.clock.realtime:
+            engine.clock.advance_to(due)
+        if task_due is not None and task_due <= due:
+            due_tasks = _due_tasks(engine, task_due)
+            if not due_tasks:
+                _once(done, ("task", None, task_due))
+            for task in due_tasks:
+                _once(done, ("task", task.uid, task_due))
+                schedule = task.parsed_schedule
+                assert schedule is not None
+                run_graph(engine, task, task_due, source=FROM_SCHEDULE, next_run=schedule.run_after(task_due))
+        else:
+            _once(done, ("refresh", None, due))
+            _refresh(engine, due)
+        engine.invalidate()
+
+
+def _due_tasks(engine: Engine, due: datetime) -> list[TaskDef]:
+    tasks = task_catalog.load(engine.con).values()
+    ready = [t for t in tasks if t.started and t.is_root and t.next_run == due]
+    return sorted(ready, key=lambda t: t.name.display)
+
+
+def _once(done: set[tuple[str, object, datetime]], key: tuple[str, object, datetime]) -> None:
+    """Guard against a loop that never ends: the same work due at the same instant twice is a bug."""
+    if key in done:
+        raise LocalEngineError(
+            f"Internal error of the local engine: {key[0]} work due at {key[2]} was still due after it ran."
+        )
+    done.add(key)
+
+
+def advance(engine: Engine, until: datetime) -> None:
+    """Run everything due up to ``until``; afterwards the manual clock reads ``until``."""
+    if engine.in_transaction:
+        raise LocalEngineError(
+            "advance() inside an open transaction: scheduled work would join your transaction. "
+            "COMMIT or ROLLBACK first."
+        )
+    run_until(engine, until)
+    engine.clock.advance_to(until)
+
+
+def on_open(engine: Engine) -> None:
+    """After (re)opening a database folder: the clock resumes after recorded time; overdue tasks catch up.
+
+    A started task whose next run fell while no session was open does not run the missed instants (nor does
+    Snowflake backfill); its next run becomes the first instant of its schedule from now.
+    """
+    latest = task_catalog.latest_time(engine.con)
+    if latest is not None:
+        engine.clock.not_before(latest)
+    now = engine.clock.now()
+    overdue = [t for t in task_catalog.load(engine.con).values() if t.started and t.next_run and t.next_run < now]
+    for task in overdue:
+        schedule = task.parsed_schedule
+        assert schedule is not None
+        assert task.next_run is not None
+        with engine.atomic():
+            task_catalog.save(engine.con, replace(task, next_run=schedule.catch_up(task.next_run, now)))
+    engine.statement_time = engine.clock.stamp()
+
+
+
+
+class RealtimeScheduler:
+    """The background thread of ``LocalSession(realtime=True)``; :meth:`stop` joins it."""
+
+    def __init__(self, engine: Engine, tick: float = TICK_SECONDS) -> None:
+        self._engine = engine
+        self._tick = tick
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="moviecdc-scheduler", daemon=True)
+        self.error: Exception | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        engine = self._engine
+        while not self._stop.wait(self._tick):
+            with engine.lock:
+                if engine.closed or self._stop.is_set():
+                    return
+                if engine.in_transaction:
+                    continue
+                try:
+                    with quiet():
+                        run_until(engine, engine.clock.now())
+                except Exception as e:  # the thread must not die silently: the session reports it
+                    log.exception("moviecdc real-time scheduler stopped")
+                    self.error = e
+                    return

@@ -1,0 +1,50 @@
+"""Foreign exceptions become moviecdc errors, at one boundary.
+
+:func:`translate` is what :class:`~moviecdc.local.LocalSession` raises for a failed statement (the message
+quotes the statement); :func:`describe` is the same message without it, plus Snowflake's error code when
+the failure carries one. A failed task run records that pair in ``TASK_HISTORY``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import snowflake.connector.errors as sf_errors
+import sqlglot.errors
+
+from moviecdc.errors import LocalEngineError, MoviecdcError, UnsupportedSqlError
+
+# fakesnow raises ProgrammingError(errno=9999) for SQL it does not translate.
+_NOT_TRANSLATED = 9999
+
+
+def unsupported(error: Exception) -> bool:
+    """Is this a statement the local engine (or fakesnow under it) does not emulate?"""
+    if isinstance(error, UnsupportedSqlError | NotImplementedError):
+        return True
+    return isinstance(error, sf_errors.ProgrammingError) and getattr(error, "errno", None) == _NOT_TRANSLATED
+
+
+def describe(error: Exception) -> tuple[str | None, str]:
+    """``(error_code, message)`` of a failure; the code is Snowflake's six-digit string, when known."""
+    if isinstance(error, MoviecdcError):
+        return None, str(error)
+    message: Any = getattr(error, "msg", None) or str(error)
+    if unsupported(error):
+        return None, f"fakesnow does not translate this statement ({message})."
+    if isinstance(error, sf_errors.Error | duckdb.Error | sqlglot.errors.SqlglotError):
+        text = str(message).strip()
+        first = text.splitlines()[0] if text else type(error).__name__
+        errno = getattr(error, "errno", None)
+        return (f"{errno:06d}" if isinstance(errno, int) and errno > 0 else None), first
+    return None, f"Internal error of the local engine ({type(error).__name__}: {error})."
+
+
+def translate(error: Exception, text: str) -> MoviecdcError:
+    """LocalEngineError (or UnsupportedSqlError) whose message quotes the statement ``text``."""
+    _, message = describe(error)
+    where = f"\n  Statement: {text}"
+    if unsupported(error):
+        return UnsupportedSqlError(f"{message}{where}")
+    return LocalEngineError(f"{message}{where}")
