@@ -598,7 +598,7 @@ def module_files(module: str) -> list[Path]:
 
 def imported_at_load(path: Path) -> set[str]:
     """Modules ``path`` imports when it loads (not inside functions, not under ``if TYPE_CHECKING``)."""
-    import ast  # noqa: PLC0415
+    import ast
 
     names: set[str] = set()
 
@@ -636,7 +636,7 @@ def third_party_packages_of_the_app() -> set[str]:
 
 
 def environment_packages() -> set[str]:
-    import yaml  # noqa: PLC0415 - PyYAML comes with Snowpark
+    import yaml  # PyYAML comes with Snowpark
 
     environment = yaml.safe_load((APP_DIR / "environment.yml").read_text())
     assert environment["channels"] == ["snowflake"]
@@ -644,7 +644,7 @@ def environment_packages() -> set[str]:
 
 
 def test_snowflake_yml_deploys_the_app_with_the_library() -> None:
-    import yaml  # noqa: PLC0415
+    import yaml  # PyYAML comes with Snowpark
 
     project = yaml.safe_load((APP_DIR / "snowflake.yml").read_text())
     assert project["definition_version"] == 2
