@@ -21,7 +21,7 @@ import pyarrow as pa
 from fakesnow.pandas_tools import sql_type
 
 from moviecdc.errors import LocalEngineError, MoviecdcError
-from moviecdc.local import capture, catalog, scheduler, streams, task_history, tasks
+from moviecdc.local import capture, catalog, dynamic_history, dynamic_tables, scheduler, streams, task_history, tasks
 from moviecdc.local.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
 from moviecdc.local.dispatch import Dispatcher, Statement, unsupported
 from moviecdc.local.engine import Engine, quiet
@@ -32,8 +32,6 @@ from moviecdc.local.translate import translate as _translate
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_LATER = "Dynamic tables are not emulated yet; run this statement on Snowflake."
 
 
 def default_dispatcher() -> Dispatcher:
@@ -46,10 +44,7 @@ def default_dispatcher() -> Dispatcher:
     d.register(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again."))
     d.register(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction)
     tasks.register(d)
-    d.register(
-        r"(CREATE (OR (REPLACE|ALTER) )?|ALTER |DROP |SHOW |DESC(RIBE)? )DYNAMIC TABLES?",
-        unsupported("Dynamic tables", _LATER),
-    )
+    dynamic_tables.register(d)
     d.register(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated."))
     return d
 
@@ -93,6 +88,7 @@ class LocalSession:
         engine = self._engine
         engine.dispatcher = self._dispatcher = default_dispatcher()
         engine.rewriters.append(task_history.rewriter(engine))
+        engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
         with engine.lock, quiet():
             scheduler.on_open(engine)
@@ -216,6 +212,10 @@ class LocalSession:
     def _load(self, name: ObjectName, rows: pa.Table, *, truncate: bool) -> None:
         engine = self._engine
         tracked = engine.tracked.get(name)
+        if tracked is not None and dynamic_tables.is_dynamic(engine, name):
+            raise LocalEngineError(
+                f"Dynamic table {name.display} cannot be written by write_pandas: its rows come from its query."
+            )
         if tracked is not None:
             if truncate:
                 capture.truncate(engine, tracked)
