@@ -35,6 +35,7 @@ from moviecdc.local.task_runs import run_graph
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
+    from moviecdc.local.names import ObjectName
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,25 @@ def _refresh(engine: Engine, now: datetime) -> None:
     module.run_due(engine, now)
 
 
+def _roots_due(tasks: dict[ObjectName, TaskDef]) -> tuple[datetime | None, list[TaskDef]]:
+    """The earliest next run among started root tasks, and those roots (in name order)."""
+    roots = [t for t in tasks.values() if t.started and t.is_root and t.next_run is not None]
+    due = min((t.next_run for t in roots if t.next_run is not None), default=None)
+    return due, sorted((t for t in roots if t.next_run == due), key=lambda t: t.name.display)
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """The earliest instant at which any scheduled work (task run or refresh) falls due."""
+    task_due, _ = _roots_due(task_catalog.load(engine.con))
+    return min((t for t in (task_due, _refresh_due(engine)) if t is not None), default=None)
+
+
 def run_until(engine: Engine, until: datetime) -> None:
     """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties)."""
     done: set[tuple[str, object, datetime]] = set()
     while True:
-        task_due = task_catalog.next_due(engine.con)
+        tasks = task_catalog.load(engine.con)
+        task_due, roots = _roots_due(tasks)
         refresh_due = _refresh_due(engine)
         due = min((t for t in (task_due, refresh_due) if t is not None), default=None)
         if due is None or due > until:
@@ -78,24 +93,17 @@ def run_until(engine: Engine, until: datetime) -> None:
         if not engine.clock.realtime:
             engine.clock.advance_to(due)
         if task_due is not None and task_due <= due:
-            due_tasks = _due_tasks(engine, task_due)
-            if not due_tasks:
-                _once(done, ("task", None, task_due))
-            for task in due_tasks:
-                _once(done, ("task", task.uid, task_due))
-                schedule = task.parsed_schedule
+            for root in roots:
+                _once(done, ("task", root.uid, task_due))
+                schedule = root.parsed_schedule
                 assert schedule is not None
-                run_graph(engine, task, task_due, source=FROM_SCHEDULE, next_run=schedule.run_after(task_due))
+                run_graph(
+                    engine, root, task_due, source=FROM_SCHEDULE, next_run=schedule.run_after(task_due), tasks=tasks
+                )
         else:
             _once(done, ("refresh", None, due))
             _refresh(engine, due)
         engine.invalidate()
-
-
-def _due_tasks(engine: Engine, due: datetime) -> list[TaskDef]:
-    tasks = task_catalog.load(engine.con).values()
-    ready = [t for t in tasks if t.started and t.is_root and t.next_run == due]
-    return sorted(ready, key=lambda t: t.name.display)
 
 
 def _once(done: set[tuple[str, object, datetime]], key: tuple[str, object, datetime]) -> None:
@@ -135,7 +143,7 @@ def on_open(engine: Engine) -> None:
         assert task.next_run is not None
         with engine.atomic():
             task_catalog.save(engine.con, replace(task, next_run=schedule.catch_up(task.next_run, now)))
-    engine.statement_time = engine.clock.stamp()
+    engine.statement_time = engine.clock.now()
 
 
 
@@ -160,15 +168,24 @@ class RealtimeScheduler:
 
     def _loop(self) -> None:
         engine = self._engine
+        # While no statement has run since the last look (statement_time unchanged) and the next due
+        # instant is still ahead, a tick has nothing to do and does not read the catalog.
+        seen: datetime | None = None
+        upcoming: datetime | None = None
         while not self._stop.wait(self._tick):
             with engine.lock:
                 if engine.closed or self._stop.is_set():
                     return
-                if engine.in_transaction:
+                now = engine.clock.now()
+                if engine.in_transaction or (
+                    engine.statement_time == seen and (upcoming is None or now < upcoming)
+                ):
                     continue
                 try:
                     with quiet():
-                        run_until(engine, engine.clock.now())
+                        run_until(engine, now)
+                        upcoming = next_due(engine)
+                        seen = engine.statement_time
                 except Exception as e:  # the thread must not die silently: the session reports it
                     log.exception("moviecdc real-time scheduler stopped")
                     self.error = e

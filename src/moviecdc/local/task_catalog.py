@@ -187,20 +187,6 @@ def record(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     )  # fmt: skip
 
 
-def next_due(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The earliest scheduled run among started root tasks, or None."""
-    due: list[datetime] = []
-    for db in databases(con):
-        row = con.execute(
-            f"SELECT min(NEXT_RUN) FROM {hidden(db, 'TASKS').sql} WHERE STATE = ? AND PREDECESSORS = '[]' "
-            "AND SCHEMA_NAME IN (SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?)",
-            [STARTED, db],
-        ).fetchall()
-        if row and row[0][0] is not None:
-            due.append(row[0][0])
-    return min(due) if due else None
-
-
 def latest_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The latest instant any task row or history row records (a restarted clock starts after it)."""
     times: list[datetime] = []

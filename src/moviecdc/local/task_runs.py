@@ -18,14 +18,16 @@ A graph run starts at its root; each started child runs once every one of its pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from fakesnow.dialect import parse_one
 from sqlglot import exp
 
-from moviecdc.local import task_catalog
+from moviecdc.local import streams, task_catalog
 from moviecdc.local.task_catalog import (
     FAILED,
     FAILED_AND_AUTO_SUSPENDED,
@@ -41,6 +43,8 @@ from moviecdc.local.translate import describe
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
     from moviecdc.local.names import ObjectName
+
+_CODE_PREFIX = re.compile(r"^\d{6} \([0-9A-Z]{5}\): ")
 
 
 @dataclass
@@ -61,12 +65,19 @@ class GraphRun:
 
 
 def run_graph(
-    engine: Engine, root: TaskDef, scheduled: datetime, *, source: str, next_run: datetime | None = None
+    engine: Engine,
+    root: TaskDef,
+    scheduled: datetime,
+    *,
+    source: str,
+    next_run: datetime | None = None,
+    tasks: dict[ObjectName, TaskDef] | None = None,
 ) -> dict[ObjectName, str]:
-    """Run ``root`` and then its started descendants; return each task's outcome."""
+    """Run ``root`` and then its started descendants (from ``tasks``, or the catalog); return the outcomes."""
     graph = GraphRun(root, scheduled, source, next_run, root.failures)
     outcomes = {root.name: _run_one(engine, graph, root, scheduled)}
-    for task in descendants(task_catalog.load(engine.con), root):
+    tasks = tasks if tasks is not None else task_catalog.load(engine.con)
+    for task in descendants(tasks, root):
         if task.started and all(outcomes.get(p) == SUCCEEDED for p in task.predecessors):
             outcomes[task.name] = _run_one(engine, graph, task, engine.clock.stamp())
     return outcomes
@@ -123,15 +134,49 @@ def _run_one(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime
 
 
 def _evaluate(engine: Engine, condition: str) -> bool:
-    select = exp.select(exp.alias_(parse_one(condition), "CONDITION", quoted=True))
+    """WHEN: TRUE runs the body; FALSE or NULL skips it."""
+    parsed = _parse(condition)
+    engine.invalidate()
+    value = _stream_condition(engine, parsed)
+    if value is not None:
+        return value
+    select = exp.select(exp.alias_(parsed.copy(), "CONDITION", quoted=True))
     rows = engine.run(select.sql(dialect="snowflake")).table.column(0).to_pylist()
     return bool(rows and rows[0])
+
+
+@lru_cache(maxsize=256)
+def _parse(condition: str) -> exp.Expr:
+    return parse_one(condition)  # cached: never mutated (the SQL path copies it)
+
+
+def _stream_condition(engine: Engine, node: exp.Expr) -> bool | None:
+    """Evaluate a WHEN made of SYSTEM$STREAM_HAS_DATA, AND, OR, NOT and TRUE/FALSE without running SQL
+    (the usual case, and a task runs every minute); None when the condition has anything else."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    value: bool | None = None
+    if isinstance(node, exp.Boolean):
+        value = bool(node.this)
+    elif isinstance(node, exp.Not):
+        inner = _stream_condition(engine, node.this)
+        value = None if inner is None else not inner
+    elif isinstance(node, exp.And | exp.Or):
+        left, right = _stream_condition(engine, node.this), _stream_condition(engine, node.expression)
+        if left is not None and right is not None:
+            value = (left and right) if isinstance(node, exp.And) else (left or right)
+    elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_HAS_DATA":
+        args = node.expressions
+        if len(args) == 1 and isinstance(args[0], exp.Literal) and args[0].is_string:
+            value = streams.has_data(engine, str(args[0].this))
+    return value
 
 
 def _fail(
     engine: Engine, graph: GraphRun, task: TaskDef, error: Exception, *, scheduled: datetime, started: datetime | None
 ) -> str:
     code, message = describe(error)
+    message = _CODE_PREFIX.sub("", message)  # the code has its own column, as in Snowflake
     first = not graph.failed
     graph.failed = True
     root = graph.root

@@ -260,8 +260,8 @@ def drop(engine: Engine, statement: Statement) -> Result:
 
 def execute(engine: Engine, statement: Statement) -> Result:
     """EXECUTE TASK name: one graph run now. Snowflake only queues it; locally it has finished on return."""
-    t = _Tokens(statement.text)
-    t.expect("EXECUTE")
+    # sqlglot's Snowflake tokenizer reads everything after EXECUTE as one string: tokenize the rest alone.
+    t = _Tokens(re.sub(r"^\s*EXECUTE\s+", "", statement.text, flags=re.IGNORECASE))
     t.expect("TASK")
     name = t.name(engine)
     if not t.done:
