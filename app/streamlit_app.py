@@ -8,14 +8,15 @@ One file, three places:
   (a named connection of ``~/.snowflake/connections.toml``);
 * in Snowflake (Streamlit in Snowflake): ``snow streamlit deploy`` from ``app/`` (see docs/dashboard.md).
 
-Options after ``--``: ``--connection NAME`` | ``--db FOLDER``, ``--config FILE`` (a moviecdc TOML config),
-``--refresh-seconds N`` (auto-refresh period). Every number comes from Gold (``MOVIES_BOOKING_INSIGHTS``),
+Options after ``--``: ``--connection NAME`` | ``--db FOLDER [--speed N]``, ``--config FILE`` (a moviecdc TOML
+config), ``--refresh-seconds N`` (auto-refresh period). Every number comes from Gold (``MOVIES_BOOKING_INSIGHTS``),
 never from the raw table; the queries live in :mod:`moviecdc.dashboard`.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,20 +45,32 @@ def parse_args() -> argparse.Namespace:
     source.add_argument("--db", help="a LocalSession folder (the embedded engine's data)")
     parser.add_argument("--config", help="a moviecdc TOML config file (object names, target lags)")
     parser.add_argument("--refresh-seconds", type=float, default=None, help="auto-refresh period")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="with --db: run the local engine's tasks and refreshes in real time, this many times faster",
+    )
     launched_here = bool(sys.argv) and Path(sys.argv[0]).resolve() == Path(__file__).resolve()
     args, _ = parser.parse_known_args(sys.argv[1:] if launched_here else [])
     return args
 
 
 @st.cache_resource(show_spinner="Connecting…")
-def open_session(kind: str, target: str | None) -> Any:
-    """A session the app owns, kept for the life of the server (one per source)."""
+def open_session(kind: str, target: str | None, speed: float | None = None) -> Any:
+    """A session the app owns, kept for the life of the server (one per source).
+
+    A local session runs its clock by hand unless ``speed`` is given: then its scheduler runs tasks and
+    refreshes in real time (``speed`` times faster), in this process, which then hosts the pipeline.
+    """
     if kind == "snowflake":
         from snowflake.snowpark import Session  # noqa: PLC0415 - only this source needs Snowpark's builder
 
         return Session.builder.config("connection_name", target).create()
     from moviecdc.local import LocalSession  # noqa: PLC0415 - Streamlit in Snowflake never needs the local engine
 
+    if speed is not None:
+        return LocalSession(path=target, realtime=True, speed=speed)
     return LocalSession(path=target)
 
 
@@ -89,7 +102,8 @@ def choose_source(args: argparse.Namespace) -> tuple[Any, PipelineConfig, str, b
         return session, load_config(args, None), f"Snowflake connection `{args.connection}`", True
     if args.db:
         folder = str(Path(args.db).resolve())
-        return open_session("local", folder), load_config(args, None), f"local engine at `{folder}`", False
+        session = open_session("local", folder, args.speed)
+        return session, load_config(args, None), f"local engine at `{folder}`", False
     registered = dash.get_session()
     if registered is not None:
         return registered.session, load_config(args, registered.config), "the live local pipeline", False
@@ -247,6 +261,7 @@ def live_view(session: Any, config: PipelineConfig, top_n: int) -> None:
         frame = dash.filter_movies(gold.frame, selected)
     show_freshness(fresh)
     show_kpis(dash.kpis(frame))
+    st.caption(f"Updated {dt.datetime.now(dt.timezone.utc):%H:%M:%S} UTC.")
     movies_tab, health_tab = st.tabs(["Movies", "Pipeline health"])
     with movies_tab:
         if len(frame):

@@ -22,7 +22,7 @@ import pytest
 from moviecdc.local import LocalSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_dashboard import GOLD_ROWS, create_gold, create_rejected, gold_totals
+from test_dashboard import gold_totals, run_live
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
@@ -69,12 +69,13 @@ def wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path, tim
 
 @pytest.fixture
 def data_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A LocalSession folder holding Gold; closed before the server opens it (one process at a time)."""
+    """A LocalSession folder with the deployed pipeline and simulated bookings, closed before the server opens
+    it (a DuckDB file is opened by one process at a time); and the KPIs Gold must show."""
     folder = tmp_path / "moviecdc-data"
     with LocalSession(path=folder) as session:
-        create_gold(session, GOLD_ROWS)
-        create_rejected(session, 3)
-        expected = gold_totals(session)
+        live = run_live(session)
+        expected = live.expected_metrics()
+        assert gold_totals(session) == expected
     return folder, expected
 
 
@@ -140,6 +141,16 @@ def test_dashboard_in_chromium_shows_gold(served: tuple[str, dict[str, str]]) ->
                 for i in range(len(KPI_LABELS))
             }
             freshness = page.get_by_text("Data as of", exact=False).first.inner_text()
+            # Auto-refresh reruns the live part in place: its "Updated" time moves on, while a marker set on
+            # this page survives (a reload would clear it).
+            page.evaluate("window.__moviecdc_marker = 1")
+            updated = page.get_by_text("Updated ", exact=False).first
+            first_update = updated.inner_text()
+            deadline = time.monotonic() + 30
+            while updated.inner_text() == first_update and time.monotonic() < deadline:
+                page.wait_for_timeout(500)
+            assert updated.inner_text() != first_update, "the page did not refresh itself within 30 s"
+            assert page.evaluate("window.__moviecdc_marker") == 1, "the page was reloaded"
             page.screenshot(path=str(screenshot), full_page=True)
             page.get_by_role("tab", name="Pipeline health").click()
             page.get_by_text("Newest rejected rows", exact=False).first.wait_for(timeout=30_000)

@@ -1,8 +1,9 @@
 """The dashboard: its library functions (moviecdc.dashboard) and the Streamlit app (app/streamlit_app.py).
 
-Gold is built here as a plain table with Gold's exact columns and types in a LocalSession, and read back the
-way the dashboard reads it; the app is driven with Streamlit's AppTest and its numbers are checked against
-Gold summed by an independent query.
+The main tests run the real pipeline on a LocalSession: deploy, bookings from the simulator, the clock
+advanced until Gold is current. Every number the dashboard shows is checked against Gold computed
+independently, in Python, from the simulator's final bookings (and against an independent SQL sum of Gold).
+Tests that need exact control of Gold's timestamps build a plain table with Gold's columns instead.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ import dataclasses
 import datetime as dt
 import doctest
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from snowflake.snowpark import Row
 from sqlglot import exp
 from streamlit.testing.v1 import AppTest
 
-from moviecdc import BOOKINGS, GoldRefresh, PipelineConfig, sql
+from moviecdc import BOOKINGS, GoldRefresh, Pipeline, PipelineConfig, sql
 from moviecdc import dashboard as dash
 from moviecdc.local import LocalSession
-from moviecdc.schema import Column
+from moviecdc.schema import CANCELLED_STATUSES, SOLD_STATUSES, Column
+from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig, reject_reason
 from moviecdc.status import DynamicTableStatus, PipelineStatus, Refresh, StreamStatus, TaskRun, TaskStatus
 
 APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
@@ -40,6 +43,77 @@ GOLD_ROWS = [
     ("M003", 8, 15, "180.00", 2, -20),
     ("M004", 1, 0, "0.00", 1, -90),
 ]
+
+
+# -- the real pipeline, fed by the simulator ------------------------------------------------------------------
+
+SIMULATION = SimulationConfig(
+    seed=11,
+    tick_seconds=60,
+    bookings_per_minute=60,
+    movies=8,
+    cancel_share=0.25,
+    correction_share=0.1,
+    delete_share=0.05,
+    invalid_share=0.05,
+    show_lead_minutes=(1, 20),
+)
+
+
+@dataclass
+class Live:
+    """A LocalSession running the deployed pipeline, and what its Gold must hold."""
+
+    session: LocalSession
+    simulator: BookingSimulator
+
+    def expected_gold(self) -> dict[str, tuple[int, int, Decimal, int]]:
+        """Gold from the simulator's final bookings, by MISSION.md's rules (no SQL involved)."""
+        gold: dict[str, tuple[int, int, Decimal, int]] = {}
+        for booking in self.simulator.bookings.values():
+            if reject_reason(booking) is not None:
+                continue
+            bookings, tickets, revenue, cancellations = gold.get(str(booking.movie_id), (0, 0, Decimal(0), 0))
+            if booking.status in SOLD_STATUSES:
+                tickets += int(booking.ticket_count or 0)
+                revenue += int(booking.ticket_count or 0) * Decimal(booking.ticket_price or 0)
+            gold[str(booking.movie_id)] = (
+                bookings + 1,
+                tickets,
+                revenue,
+                cancellations + (booking.status in CANCELLED_STATUSES),
+            )
+        return gold
+
+    def expected_metrics(self, movies: Sequence[str] = ()) -> dict[str, str]:
+        rows = [v for m, v in self.expected_gold().items() if not movies or m in movies]
+        return metrics_text(*(sum(row[i] for row in rows) for i in range(4)))
+
+    def rejected_reasons(self) -> Counter[str]:
+        return Counter(r for r in map(reject_reason, self.simulator.bookings.values()) if r is not None)
+
+
+def run_live(session: LocalSession, events: int = 400) -> Live:
+    """Deploy, write ``events`` simulated changes a simulated minute apart, then let Gold catch up."""
+    Pipeline(session, CONFIG).deploy()
+    simulator = BookingSimulator(SIMULATION)
+    writer = BookingWriter(session, CONFIG)
+    for batch in simulator.batches(max_events=events):
+        writer.write(batch)
+        session.advance(seconds=60)
+    session.advance(seconds=180)  # one ingest run and one Gold refresh at least
+    return Live(session, simulator)
+
+
+def metrics_text(bookings: int, tickets: int, revenue: Decimal, cancellations: int) -> dict[str, str]:
+    """The KPIs as the page shows them."""
+    return {
+        "Bookings": f"{bookings:,}",
+        "Tickets sold": f"{tickets:,}",
+        "Revenue": f"{revenue:,.2f}",
+        "Cancellations": f"{cancellations:,}",
+        "Cancellation rate": f"{(cancellations / bookings if bookings else 0):.1%}",
+    }
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -102,18 +176,19 @@ def gold_totals(session: LocalSession, movies: Sequence[str] = ()) -> dict[str, 
         "SELECT COALESCE(SUM(TOTAL_BOOKINGS), 0), COALESCE(SUM(TOTAL_TICKETS_SOLD), 0), "
         f"COALESCE(SUM(TOTAL_REVENUE), 0), COALESCE(SUM(TOTAL_CANCELLATIONS), 0) FROM {GOLD.sql} {where}"
     ).collect()[0]
-    bookings, tickets, revenue, cancellations = int(row[0]), int(row[1]), Decimal(str(row[2])), int(row[3])
-    return {
-        "Bookings": f"{bookings:,}",
-        "Tickets sold": f"{tickets:,}",
-        "Revenue": f"{revenue:,.2f}",
-        "Cancellations": f"{cancellations:,}",
-        "Cancellation rate": f"{(cancellations / bookings if bookings else 0):.1%}",
-    }
+    return metrics_text(int(row[0]), int(row[1]), Decimal(str(row[2])), int(row[3]))
+
+
+KPI_LABELS = ("Bookings", "Tickets sold", "Revenue", "Cancellations", "Cancellation rate")
 
 
 def shown_metrics(app: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in app.metric}
+    """The KPI row of the page (the health tab has a metric of its own)."""
+    return {metric.label: metric.value for metric in app.metric if metric.label in KPI_LABELS}
+
+
+def shown_metric(app: AppTest, label: str) -> str:
+    return next(metric.value for metric in app.metric if metric.label == label)
 
 
 def run_app(session: Any | None, config: PipelineConfig = CONFIG) -> AppTest:
@@ -141,6 +216,13 @@ def session() -> Iterator[LocalSession]:
 def gold_session(session: LocalSession) -> LocalSession:
     create_gold(session, GOLD_ROWS)
     return session
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Live]:
+    """The deployed pipeline with simulated bookings; tests that read it must not change it."""
+    with LocalSession() as s:
+        yield run_live(s)
 
 
 # -- SQL ------------------------------------------------------------------------------------------------------
@@ -229,12 +311,65 @@ def test_not_deployed_gives_an_empty_gold_that_says_why(session: LocalSession) -
 
 
 def test_empty_gold_is_deployed_but_has_no_rows(session: LocalSession) -> None:
-    create_gold(session, [])
+    Pipeline(session, CONFIG).deploy()
+    session.advance(seconds=180)
     gold = dash.read_gold(session, CONFIG)
     assert (gold.problem, gold.missing, gold.empty, gold.as_of) == (None, False, True, None)
     fresh = dash.freshness(session, CONFIG, gold)
     assert not fresh.stale
     assert fresh.summary == "No data in Gold yet."
+
+
+# -- on the real pipeline -----------------------------------------------------------------------------------------
+
+
+def test_gold_read_from_the_pipeline_equals_gold_from_the_simulator(live: Live) -> None:
+    gold = dash.read_gold(live.session, CONFIG)
+    assert gold.problem is None
+    shown = {
+        r.MOVIE_ID: (r.TOTAL_BOOKINGS, r.TOTAL_TICKETS_SOLD, Decimal(str(r.TOTAL_REVENUE)), r.TOTAL_CANCELLATIONS)
+        for r in gold.frame.itertuples()
+    }
+    assert shown == live.expected_gold()
+    assert len(shown) == SIMULATION.movies
+    assert str(gold.frame.dtypes["TOTAL_BOOKINGS"]) == "int64"
+    assert str(gold.frame.dtypes["REFRESH_TIMESTAMP"]) == "datetime64[ns]"
+    kpis = dash.kpis(gold.frame)
+    assert metrics_text(kpis.bookings, kpis.tickets_sold, Decimal(str(kpis.revenue)), kpis.cancellations) == (
+        live.expected_metrics()
+    )
+
+
+def test_health_of_the_running_pipeline(live: Live) -> None:
+    health = dash.pipeline_health(live.session, CONFIG, sample_size=5)
+    assert health.problem is None
+    status = health.status
+    assert status is not None
+    assert status.healthy
+    assert status.rejected_reasons == dict(live.rejected_reasons())
+    assert status.rejected_rows == sum(live.rejected_reasons().values()) > 0
+    tasks = dash.tasks_frame(status)
+    assert set(tasks["task"]) == {CONFIG.ingest_task}
+    assert set(tasks["run state"]) <= {"SUCCEEDED", "SKIPPED"}
+    assert "SUCCEEDED" in set(tasks["run state"])
+    refreshes = dash.refreshes_frame(status)
+    assert list(dict.fromkeys(refreshes["dynamic table"])) == [CONFIG.silver_table, CONFIG.rejected_table, GOLD.name]
+    sample = health.rejected_sample
+    assert len(sample) == min(5, status.rejected_rows)
+    assert set(sample["REJECT_REASON"]) <= set(status.rejected_reasons)
+    stamps = list(sample["LATEST_CHANGE_TIMESTAMP"])
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_freshness_of_the_running_pipeline(live: Live) -> None:
+    gold = dash.read_gold(live.session, CONFIG)
+    health = dash.pipeline_health(live.session, CONFIG)
+    fresh = dash.freshness(live.session, CONFIG, gold, health.status)
+    assert fresh.refreshed_through is not None  # the engine reports Gold's DATA_TIMESTAMP
+    assert fresh.lag_seconds is not None
+    assert fresh.lag_seconds <= 120
+    assert not fresh.stale
+    assert fresh.summary.startswith("Data as of ")
 
 
 class SnowflakeLike:
@@ -476,40 +611,47 @@ def test_a_schema_whose_gold_differs_is_refused() -> None:
 # -- the Streamlit app --------------------------------------------------------------------------------------------
 
 
-def test_app_shows_the_kpis_of_gold(gold_session: LocalSession) -> None:
-    app = run_app(gold_session)
-    assert shown_metrics(app) == gold_totals(gold_session)
-    assert shown_metrics(app) == {
-        "Bookings": "17",
-        "Tickets sold": "28",
-        "Revenue": "345.50",
-        "Cancellations": "5",
-        "Cancellation rate": "29.4%",
-    }
+def test_app_shows_the_kpis_of_gold(live: Live) -> None:
+    app = run_app(live.session)
+    assert shown_metrics(app) == live.expected_metrics() == gold_totals(live.session)
+    expected = live.expected_gold()
+    top = sorted(expected, key=lambda m: (-expected[m][2], m))[:10]
     table = app.dataframe[0].value
-    assert list(table["MOVIE_ID"]) == ["M003", "M001", "M002", "M004"]  # top movies by revenue
-    assert [float(v) for v in table["TOTAL_REVENUE"]] == [180.0, 117.5, 48.0, 0.0]
+    assert list(table["MOVIE_ID"]) == top  # top movies by revenue
+    assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in table["TOTAL_REVENUE"]] == [expected[m][2] for m in top]
     assert app.success[0].value.startswith("Data as of ")
-    assert app.multiselect[0].options == ["M001", "M002", "M003", "M004"]
+    assert app.multiselect[0].options == sorted(expected)
     assert len(app.get("vega_lite_chart")) == 2
 
 
-def test_app_filter_narrows_kpis_and_table(gold_session: LocalSession) -> None:
-    app = run_app(gold_session)
-    app.multiselect[0].select("M002").select("M004").run()
-    assert shown_metrics(app) == gold_totals(gold_session, ["M002", "M004"])
-    assert shown_metrics(app)["Cancellation rate"] == "50.0%"
-    assert list(app.dataframe[0].value["MOVIE_ID"]) == ["M002", "M004"]
-
-    # New movies arrive while a filter is set: the filter stays, and the new movie can be chosen.
-    session_sql = f"INSERT INTO {GOLD.sql} VALUES ('M005', 2, 2, 20.00, 0, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ)"
-    gold_session.sql(session_sql).collect()
-    app.run()
-    assert app.multiselect[0].value == ["M002", "M004"]
-    assert "M005" in app.multiselect[0].options
-    assert shown_metrics(app) == gold_totals(gold_session, ["M002", "M004"])
+def test_app_filter_narrows_kpis_and_table(live: Live) -> None:
+    chosen = sorted(live.expected_gold())[1:3]
+    app = run_app(live.session)
+    app.multiselect[0].set_value(chosen).run()
+    assert shown_metrics(app) == live.expected_metrics(chosen) == gold_totals(live.session, chosen)
+    assert sorted(app.dataframe[0].value["MOVIE_ID"]) == chosen
     app.multiselect[0].set_value([]).run()
-    assert shown_metrics(app) == gold_totals(gold_session)
+    assert shown_metrics(app) == live.expected_metrics()
+
+
+def test_app_keeps_the_filter_while_new_movies_arrive(session: LocalSession) -> None:
+    Pipeline(session, CONFIG).deploy()
+    raw = CONFIG.name("raw_table").sql
+    session.sql(f"INSERT INTO {raw} VALUES ('X1', 'C1', 'M9', '2026-01-01', 'BOOKED', 2, 10.00)").collect()
+    session.sql(f"INSERT INTO {raw} VALUES ('X2', 'C1', 'M7', '2026-01-01', 'CANCELLED', 1, 8.50)").collect()
+    session.advance(seconds=180)
+    app = run_app(session)
+    app.multiselect[0].select("M9").run()
+    assert shown_metrics(app) == metrics_text(1, 2, Decimal("20.00"), 0)
+
+    session.sql(f"INSERT INTO {raw} VALUES ('X3', 'C2', 'M5', '2026-01-01', 'BOOKED', 3, 12.00)").collect()
+    session.advance(seconds=180)
+    app.run()
+    assert app.multiselect[0].value == ["M9"]
+    assert app.multiselect[0].options == ["M5", "M7", "M9"]
+    assert shown_metrics(app) == metrics_text(1, 2, Decimal("20.00"), 0)
+    app.multiselect[0].set_value([]).run()
+    assert shown_metrics(app) == metrics_text(3, 5, Decimal("56.00"), 1) == gold_totals(session)
 
 
 def test_app_empty_state_when_nothing_is_deployed(session: LocalSession) -> None:
@@ -521,24 +663,20 @@ def test_app_empty_state_when_nothing_is_deployed(session: LocalSession) -> None
 
 
 def test_app_empty_state_when_gold_has_no_rows(session: LocalSession) -> None:
-    create_gold(session, [])
+    Pipeline(session, CONFIG).deploy()
+    session.advance(seconds=180)
     app = run_app(session)
     assert "No bookings in Gold yet" in app.info[0].value
-    assert (
-        shown_metrics(app)
-        == gold_totals(session)
-        == {
-            "Bookings": "0",
-            "Tickets sold": "0",
-            "Revenue": "0.00",
-            "Cancellations": "0",
-            "Cancellation rate": "0.0%",
-        }
-    )
+    assert shown_metrics(app) == gold_totals(session) == metrics_text(0, 0, Decimal(0), 0)
 
 
 def test_app_flags_stale_data(session: LocalSession) -> None:
-    create_gold(session, GOLD_ROWS, age_offset=-900)
+    Pipeline(session, CONFIG).deploy()
+    raw = CONFIG.name("raw_table").sql
+    session.sql(f"INSERT INTO {raw} VALUES ('X1', 'C1', 'M9', '2026-01-01', 'BOOKED', 2, 10.00)").collect()
+    session.advance(seconds=180)
+    session.sql(f"ALTER DYNAMIC TABLE {GOLD.sql} SUSPEND").collect()  # Gold stops refreshing
+    session.advance(seconds=600)
     app = run_app(session)
     assert app.error[0].value.startswith("STALE: Data as of ")
 
@@ -552,7 +690,7 @@ def test_app_without_any_session_opens_an_empty_local_engine() -> None:
 def test_app_shows_pipeline_health_from_a_snowflake_session() -> None:
     app = run_app(SnowflakeLike())
     assert shown_metrics(app)["Bookings"] == "2"
-    assert shown_metrics(app)["Rejected rows"] == "2"
+    assert shown_metric(app, "Rejected rows") == "2"
     assert app.warning[0].value.startswith("Pipeline needs attention")  # the last ingest run failed
     frames = [element.value for element in app.dataframe]
     tasks = next(f for f in frames if "task" in f.columns)
@@ -569,11 +707,15 @@ def test_app_ignores_the_test_runners_arguments(monkeypatch: pytest.MonkeyPatch)
     assert "the live local pipeline" in app.caption[0].value
 
 
-def test_app_frames_keep_gold_dtypes(gold_session: LocalSession) -> None:
-    app = run_app(gold_session)
-    table = app.dataframe[0].value
-    assert isinstance(table, pd.DataFrame)
-    assert len(table) == len(GOLD_ROWS)
+def test_app_shows_pipeline_health_of_the_running_pipeline(live: Live) -> None:
+    app = run_app(live.session)
+    assert app.success[1].value.startswith("Pipeline healthy")
+    assert shown_metric(app, "Rejected rows") == f"{sum(live.rejected_reasons().values()):,}"
+    frames = [element.value for element in app.dataframe]
+    reasons = next(f for f in frames if list(f.columns) == ["reason", "rows"])
+    assert dict(zip(reasons["reason"], reasons["rows"], strict=True)) == dict(live.rejected_reasons())
+    sample = next(f for f in frames if "BOOKING_ID" in f.columns)
+    assert sample.columns[0] == "REJECT_REASON"
 
 
 # -- Streamlit in Snowflake deployment files ---------------------------------------------------------------------

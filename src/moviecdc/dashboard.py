@@ -258,7 +258,7 @@ class Freshness:
         text += f" ({describe_seconds(age)} ago)" if age is not None else ""
         text += f"; target lag {self.target_lag}"
         if self.lag_seconds is not None:
-            text += f"; Gold refreshed through {describe_seconds(self.lag_seconds)} ago"
+            text += f"; Gold lags {describe_seconds(self.lag_seconds)}"
         return ("STALE: " if self.stale else "") + text + "."
 
 
