@@ -173,15 +173,24 @@ def forget_missing(con: duckdb.DuckDBPyConnection, database: str) -> None:
     con.execute(f"DELETE FROM {tables} WHERE {orphan}")
 
 
+def save_state(con: duckdb.DuckDBPyConnection, table: DynamicTable) -> None:
+    """Write back what a refresh changes when the definition stays (one statement)."""
+    con.execute(
+        f"UPDATE {hidden(table.database, 'DYNAMIC_TABLES').sql} SET DATA_TIMESTAMP = ?, LAG_BASE = ?, "
+        "INITIALIZED = ?, CONSECUTIVE_FAILURES = ? WHERE DT_UID = ?",
+        [table.data_timestamp, table.lag_base, table.initialized, table.consecutive_failures, table.uid],
+    )
+
+
 def record(con: duckdb.DuckDBPyConnection, entry: RefreshRecord) -> None:
     table = entry.table
     history = hidden(table.database, "DYNAMIC_TABLE_REFRESHES").sql
-    row = con.execute(f"SELECT coalesce(max(REFRESH_ID), 0) + 1 FROM {history}").fetchall()
     con.execute(
-        f"INSERT INTO {history} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {history} SELECT coalesce(max(REFRESH_ID), 0) + 1, "
+        f"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM {history}",
         [
-            int(row[0][0]), table.uid, table.database, table.name.schema, table.name.name, entry.state,
-            entry.message, entry.action, entry.trigger, entry.data_timestamp, entry.start, entry.end,
-            table.lag_seconds, entry.inserted, entry.deleted,
+            table.uid, table.database, table.name.schema, table.name.name, entry.state, entry.message,
+            entry.action, entry.trigger, entry.data_timestamp, entry.start, entry.end, table.lag_seconds,
+            entry.inserted, entry.deleted,
         ],
     )  # fmt: skip

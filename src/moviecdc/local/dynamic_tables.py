@@ -23,6 +23,7 @@ those read, refresh from one snapshot in one transaction, upstream first (:mod:`
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -42,15 +43,15 @@ from moviecdc.local.results import SUCCESS, Result, from_records, status
 from moviecdc.local.statements import run_parsed
 
 if TYPE_CHECKING:
-    from moviecdc.local.dispatch import Dispatcher, Statement
+    from moviecdc.local.dispatch import Dispatcher, Handler, Statement
     from moviecdc.local.engine import Engine
 
 
 def register(dispatcher: Dispatcher) -> None:
     """Route the dynamic-table statement family (and DML that targets a dynamic table) to this module."""
-    dispatcher.register(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", create)
-    dispatcher.register(r"ALTER DYNAMIC TABLE", alter)
-    dispatcher.register(r"DROP DYNAMIC TABLE", drop)
+    dispatcher.register(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", _changing(create))
+    dispatcher.register(r"ALTER DYNAMIC TABLE", _changing(alter))
+    dispatcher.register(r"DROP DYNAMIC TABLE", _changing(drop))
     dispatcher.register(r"SHOW DYNAMIC TABLES", show)
     dispatcher.register(
         r"DESC(RIBE)? DYNAMIC TABLE",
@@ -63,12 +64,29 @@ def register(dispatcher: Dispatcher) -> None:
     )
 
 
+def _changing(handler: Handler) -> Handler:
+    """A handler that may change the catalog: the cache of :func:`next_due` is dropped around it."""
+
+    def run(engine: Engine, statement: Statement) -> Result:
+        _forget(engine)
+        try:
+            return handler(engine, statement)
+        finally:
+            _forget(engine)
+
+    return run
+
+
 # -- the scheduler's interface --------------------------------------------------------------------------------
 
 
 def next_due(engine: Engine) -> datetime | None:
-    """The earliest time any dynamic-table refresh falls due (naive UTC, the clock of ``engine.now()``)."""
-    tables = dynamic_catalog.load(engine.con)
+    """The earliest time any dynamic-table refresh falls due (naive UTC, the clock of ``engine.now()``).
+
+    Cheap (the scheduler asks after every step): it reads a cache of the catalog that every statement of
+    this module drops; :func:`run_due` reads the catalog itself, so a stale answer costs one empty call.
+    """
+    tables = _cached(engine)
     times = [t for t in (_due(table, tables) for table in tables.values()) if t is not None]
     return min(times, default=None)
 
@@ -80,10 +98,28 @@ def run_due(engine: Engine, now: datetime) -> None:
     Failures are recorded in the refresh history (FAILED / UPSTREAM_FAILED) and retried one lag later;
     five consecutive failures suspend the table, as in Snowflake.
     """
+    _forget(engine)
     tables = dynamic_catalog.load(engine.con)
     due = [table for table in tables.values() if (time := _due(table, tables)) is not None and time <= now]
     if due:
-        refresh.run(engine, [Step(t, "SCHEDULED") for t in _with_upstream(due, tables)], scheduled_for=now)
+        try:
+            refresh.run(engine, [Step(t, "SCHEDULED") for t in _with_upstream(due, tables)], scheduled_for=now)
+        finally:
+            _forget(engine)
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, dict[ObjectName, DynamicTable]] = weakref.WeakKeyDictionary()
+
+
+def _cached(engine: Engine) -> dict[ObjectName, DynamicTable]:
+    tables = _CACHE.get(engine)
+    if tables is None:
+        tables = _CACHE[engine] = dynamic_catalog.load(engine.con)
+    return tables
+
+
+def _forget(engine: Engine) -> None:
+    _CACHE.pop(engine, None)
 
 
 def _due(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> datetime | None:
@@ -253,7 +289,7 @@ def _initialise(engine: Engine, table: DynamicTable, tables: dict[ObjectName, Dy
     upstream = [t for t in _with_upstream(_upstream(table, tables), tables) if t.name != table.name]
     steps = [Step(t, "CREATION") for t in upstream] + [Step(table, "CREATION", reinitialise=True)]
     try:
-        refresh.refresh_all(engine, steps, engine.now(), refresh.whole_second(engine.now()))
+        refresh.refresh_all(engine, steps, engine.now())
     except refresh.RefreshError as failure:
         raise LocalEngineError(
             f"The initial refresh of {failure.step.table.name.display} failed: {failure}"
@@ -401,11 +437,5 @@ def _target(engine: Engine, statement: Statement) -> ObjectName | None:
 
 
 def is_dynamic(engine: Engine, name: ObjectName) -> bool:
-    """Is ``name`` a dynamic table? (One catalog lookup.)"""
-    if name.database not in dynamic_catalog.databases(engine.con):
-        return False
-    rows = engine.con.execute(
-        f"SELECT 1 FROM {catalog.hidden(name.database, 'DYNAMIC_TABLES').sql} WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?",
-        [name.schema, name.name],
-    ).fetchall()
-    return bool(rows)
+    """Is ``name`` a dynamic table?"""
+    return name in _cached(engine)

@@ -24,8 +24,8 @@ roll back part of one).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from fakesnow.dialect import parse_one
@@ -144,11 +144,16 @@ def _storage_for(engine: Engine, table: DynamicTable, shape: list[tuple[str, str
 
 
 def _stream(engine: Engine, source: Source) -> StreamDef | None:
+    """The internal stream on ``source``, with its offset read now (the engine's cache may be older)."""
     if source.stream_uid is None:
         return None
     for stream in engine.streams.values():
         if stream.uid == source.stream_uid and stream.catalog_db == source.name.database:
-            return stream
+            streams = catalog.hidden(stream.catalog_db, "STREAMS").sql
+            rows = engine.con.execute(
+                f"SELECT OFFSET_SEQ, STALE FROM {streams} WHERE STREAM_UID = ?", [stream.uid]
+            ).fetchall()
+            return replace(stream, offset=int(rows[0][0]), stale=bool(rows[0][1])) if rows else None
     return None
 
 
@@ -302,10 +307,11 @@ def _has_events(engine: Engine, stream: StreamDef, snapshot: int) -> bool:
 
 
 def _advance(engine: Engine, streams: list[tuple[Source, StreamDef | None]], snapshot: int) -> None:
+    """Move the internal streams to the snapshot the refresh read (the engine's cached offsets go stale:
+    :func:`_stream` reads offsets afresh; nothing else reads these streams)."""
     for _, stream in streams:
         if stream is not None and stream.offset < snapshot:
             catalog.advance(engine.con, stream, snapshot)
-    engine.invalidate()
 
 
 def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: StreamDef, snapshot: int) -> _Done:
@@ -343,12 +349,12 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
 # -- graphs ---------------------------------------------------------------------------------------------------
 
 
-def refresh_all(engine: Engine, steps: list[Step], data_timestamp: datetime, lag_base: datetime) -> list[RefreshRecord]:
+def refresh_all(
+    engine: Engine, steps: list[Step], data_timestamp: datetime, scheduled_for: datetime | None = None
+) -> list[RefreshRecord]:
     """Refresh ``steps`` in order inside the caller's transaction; raise :class:`RefreshError` on a failure.
 
-    ``lag_base`` is the instant the next lag is measured from: the scheduled instant of a scheduled refresh
-    (its DATA_TIMESTAMP may be a microsecond later, after a task run at the same instant), else the
-    DATA_TIMESTAMP, so that a table with a 2-minute lag refreshes every 2 minutes exactly.
+    ``scheduled_for``: the instant a scheduled refresh fell due (see :func:`lag_base`).
     """
     records = []
     for step in steps:
@@ -357,18 +363,34 @@ def refresh_all(engine: Engine, steps: list[Step], data_timestamp: datetime, lag
             done = refresh(engine, step)
         except Exception as e:
             raise RefreshError(step, e) from e
-        table = done.table.with_(
-            data_timestamp=data_timestamp, lag_base=lag_base, initialized=True, consecutive_failures=0
-        )
-        dynamic_catalog.save(engine.con, table)
+        base = lag_base(data_timestamp, scheduled_for, done.table.lag_seconds)
+        table = done.table.with_(data_timestamp=data_timestamp, lag_base=base, initialized=True, consecutive_failures=0)
+        if done.table is step.table:
+            dynamic_catalog.save_state(engine.con, table)
+        else:  # reinitialised: storage or sources changed
+            dynamic_catalog.save(engine.con, table)
         record = RefreshRecord(
             table, "SUCCEEDED", None, done.action, step.trigger, data_timestamp, start, engine.now(),
             done.inserted, done.deleted,
         )  # fmt: skip
         dynamic_catalog.record(engine.con, record)
         records.append(record)
-        engine.invalidate()
     return records
+
+
+def lag_base(data_timestamp: datetime, scheduled_for: datetime | None, lag_seconds: int | None) -> datetime:
+    """The instant a table's next lag is measured from, after a refresh at ``data_timestamp``.
+
+    A scheduled refresh measures from the instant it fell due, so a 2-minute table refreshes every 2
+    minutes exactly (its DATA_TIMESTAMP can be a microsecond later: the clock stamps statements a
+    microsecond apart, and a task may have run at the same instant); a refresh that ran more than a lag
+    late, and any other refresh, measures from its DATA_TIMESTAMP down to the second. Measuring from a
+    little earlier only makes the next refresh come sooner: the data is never older than the lag.
+    """
+    lag = timedelta(seconds=lag_seconds or 0)
+    if scheduled_for is not None and lag_seconds is not None and scheduled_for + lag > data_timestamp:
+        return scheduled_for
+    return data_timestamp.replace(microsecond=0)
 
 
 def run(engine: Engine, steps: list[Step], scheduled_for: datetime | None = None) -> list[RefreshRecord]:
@@ -382,19 +404,18 @@ def run(engine: Engine, steps: list[Step], scheduled_for: datetime | None = None
             "COMMIT or ROLLBACK first."
         )
     data_timestamp = engine.now()
-    lag_base = scheduled_for if scheduled_for is not None else whole_second(data_timestamp)
     records: list[RefreshRecord] = []
     pending = list(steps)
     while pending:
         engine.con.begin()
         try:
-            records += refresh_all(engine, pending, data_timestamp, lag_base)
+            records += refresh_all(engine, pending, data_timestamp, scheduled_for)
             engine.con.commit()
             break
         except RefreshError as failure:
             engine.con.rollback()
             engine.invalidate()
-            records += _record_failure(engine, failure, pending, data_timestamp, lag_base)
+            records += _record_failure(engine, failure, pending, data_timestamp, scheduled_for)
             gone = {r.table.uid for r in records if r.state != "SUCCEEDED"}
             pending = [s for s in pending if s.table.uid not in gone]
         except BaseException:
@@ -404,18 +425,12 @@ def run(engine: Engine, steps: list[Step], scheduled_for: datetime | None = None
     return records
 
 
-def whole_second(instant: datetime) -> datetime:
-    """Where the lag of an unscheduled refresh is measured from: its DATA_TIMESTAMP, down to the second.
-
-    The clock stamps statements a microsecond apart; without this, a table created at 12:00:00.000002 with
-    a 1-minute lag would not be due at 12:01:00. Measuring from a little earlier only refreshes sooner, so
-    the data is still never older than the lag.
-    """
-    return instant.replace(microsecond=0)
-
-
 def _record_failure(
-    engine: Engine, failure: RefreshError, pending: list[Step], data_timestamp: datetime, lag_base: datetime
+    engine: Engine,
+    failure: RefreshError,
+    pending: list[Step],
+    data_timestamp: datetime,
+    scheduled_for: datetime | None,
 ) -> list[RefreshRecord]:
     """FAILED for the table that raised, UPSTREAM_FAILED for the pending tables that read it.
 
@@ -439,7 +454,7 @@ def _record_failure(
             suspend = own and step.trigger == "SCHEDULED" and failures >= MAX_CONSECUTIVE_FAILURES
             table = current.with_(
                 consecutive_failures=failures,
-                lag_base=lag_base,
+                lag_base=lag_base(data_timestamp, scheduled_for, current.lag_seconds),
                 suspended=current.suspended or suspend,
                 suspend_reason="SUSPENDED_DUE_TO_ERRORS" if suspend else current.suspend_reason,
                 last_suspended_on=now if suspend else current.last_suspended_on,
