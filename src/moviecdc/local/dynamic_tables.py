@@ -125,7 +125,8 @@ def _forget(engine: Engine) -> None:
 def _due(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> datetime | None:
     if table.lag_seconds is None or _suspended(table, tables):
         return None
-    return (table.lag_base or table.created_on) + timedelta(seconds=table.lag_seconds)
+    base = table.lag_base or table.created_on.replace(microsecond=0)  # see refresh.lag_base
+    return base + timedelta(seconds=table.lag_seconds)
 
 
 def _upstream(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> list[DynamicTable]:

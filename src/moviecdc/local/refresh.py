@@ -283,13 +283,13 @@ def refresh(engine: Engine, step: Step) -> _Done:
 
 
 def _reinitialise(engine: Engine, table: DynamicTable) -> _Done:
+    table = track_sources(engine, table, [s.name for s in table.sources])  # also: do they still exist?
     sql = engine.transform(query_ast(engine, table))
     shape = result_shape(engine, sql)
     if table.output_key is not None and table.output_key not in [n for n, _ in shape]:
         reason = f"The key column {table.output_key} is not in the result; refreshed in full."
         table = table.with_(refresh_mode=FULL, source_key=None, output_key=None, mode_reason=reason)
     table = _storage_for(engine, table, shape)
-    table = track_sources(engine, table, [s.name for s in table.sources])
     tracked = storage(engine, table)
     deleted = _delete_all(engine, tracked)
     inserted = _insert(engine, tracked, sql)
