@@ -77,6 +77,7 @@ class EntitySchema:
     group_by: str
     rules: tuple[Rule, ...]
     metrics: tuple[Metric, ...]
+    rank_by: str  # the metric that orders "top" lists (dashboard, CLI)
     cdc: CdcColumns = CdcColumns()
 
     @property
@@ -133,6 +134,5 @@ BOOKINGS = EntitySchema(
         Metric("TOTAL_CANCELLATIONS", "count", "NUMBER(18, 0)", (), "STATUS", CANCELLED_STATUSES),
         Metric("REFRESH_TIMESTAMP", "max", "TIMESTAMP_NTZ", ("LATEST_CHANGE_TIMESTAMP",)),
     ),
+    rank_by="TOTAL_REVENUE",
 )
-
-DUPLICATE_KEY_REASON = "booking_id appears in more than one row"

@@ -15,7 +15,7 @@ import pyarrow as pa
 from snowflake.snowpark import Row
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 SUCCESS = "Statement executed successfully."
 

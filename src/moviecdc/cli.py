@@ -1,0 +1,293 @@
+"""The ``moviecdc`` command: a thin layer over the library.
+
+Every command calls library functions; a library error prints one ``Error: …`` line and exits 1
+(``--debug`` shows the traceback). Without ``--connection`` every command runs on the embedded engine
+(``--db FOLDER`` keeps its state between commands).
+
+    moviecdc plan                          print the DDL deploy runs
+    moviecdc deploy [--connection NAME]    create or converge every object, resume the tasks
+    moviecdc status                        stream, tasks, dynamic tables, rejected rows
+    moviecdc refresh                       run the ingest task now, then refresh Gold
+    moviecdc teardown [--drop-data]        drop tasks and dynamic tables (and the data, if asked)
+    moviecdc simulate --events N           write N simulated booking changes into the raw table
+    moviecdc run --events N --seed S       the whole pipeline, headless, on the local engine
+    moviecdc demo                          the live pipeline and its dashboard on localhost
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from moviecdc.config import PipelineConfig
+from moviecdc.errors import DeployError, MoviecdcError, SessionError
+from moviecdc.pipeline import Pipeline
+from moviecdc.sessions import open_session
+
+EXIT_OK, EXIT_ERROR, EXIT_UNHEALTHY = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    try:
+        return int(args.handler(args))
+    except MoviecdcError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"Error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `moviecdc plan | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+
+
+def _plan(args: argparse.Namespace) -> int:
+    for number, statement in enumerate(Pipeline(None, _config(args)).plan(), start=1):
+        print(f"-- {number}. {statement.summary}\n{statement.sql};\n")
+    return EXIT_OK
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        report = Pipeline(session, _config(args)).deploy(
+            progress=lambda n, total, st: _status_line(f"deploy {n}/{total}: {st.summary}")
+        )
+        _clear_status_line()
+        print(report)
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        status = Pipeline(session, _config(args)).status()
+        print(status)
+    return EXIT_OK if status.healthy else EXIT_UNHEALTHY
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        print(Pipeline(session, _config(args)).refresh())
+    return EXIT_OK
+
+
+def _teardown(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        print(Pipeline(session, _config(args)).teardown(drop_data=args.drop_data))
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig  # noqa: PLC0415
+
+    config = _config(args)
+    simulator = BookingSimulator(SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate))
+    bar = _Bar(args.events, "events")
+    with _session(args) as session:
+        writer = BookingWriter(session, config)
+        written = 0
+        try:
+            while written < args.events:
+                written += writer.write(simulator.next_batch(limit=min(args.rate, args.events - written))).total
+                bar.update(written)
+        except MoviecdcError as exc:
+            if "does not exist" not in str(exc):
+                raise
+            hint = "Run `moviecdc deploy` (with the same --db/--connection) first."
+            raise SessionError(f"{_one_line(exc)} {hint}") from exc
+        bar.close()
+    print(
+        f"wrote {writer.counts.inserted:,} inserts, {writer.counts.updated:,} updates and "
+        f"{writer.counts.deleted:,} deletes into {config.name('raw_table')}"
+    )
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from moviecdc.runner import run_local  # noqa: PLC0415
+
+    if args.connection is not None:
+        raise SessionError(
+            "run drives the embedded engine's clock; against Snowflake use `moviecdc simulate --connection NAME` "
+            "and let the tasks run (or `moviecdc refresh`)"
+        )
+    bar = _Bar(args.events, "events")
+    with _session(args) as session:
+        result = run_local(
+            session,
+            _config(args),
+            events=args.events,
+            seed=args.seed,
+            events_per_minute=args.rate,
+            progress=lambda done, _total: bar.update(done),
+        )
+    bar.close()
+    print(_gold_table(result.gold, limit=args.top))
+    print(
+        f"\n{result.events:,} change events over {result.ticks} simulated minutes in {result.seconds:.2f}s: "
+        f"{result.events_per_second:,.0f} events/s"
+    )
+    print(result.status)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from moviecdc.demo import run_demo  # noqa: PLC0415
+
+    code: int = run_demo(
+        db=args.db,
+        config=_config(args),
+        port=args.port,
+        speed=args.speed,
+        rate=args.rate,
+        seed=args.seed,
+        open_browser=not args.no_browser,
+    )
+    return code
+
+
+# -- plumbing ----------------------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="a TOML file of PipelineConfig fields")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and every statement")
+    target = argparse.ArgumentParser(add_help=False)
+    where = target.add_mutually_exclusive_group()
+    where.add_argument("--connection", metavar="NAME", help="a Snowflake connection in connections.toml")
+    where.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
+    feed = argparse.ArgumentParser(add_help=False)
+    feed.add_argument("--seed", type=int, default=0, help="simulator seed (same seed, same events)")
+    feed.add_argument("--rate", type=_positive, default=10_000, help="change events per simulated minute")
+
+    parser = argparse.ArgumentParser(
+        prog="moviecdc", description="Movie-bookings CDC pipeline on Snowflake, or offline on the embedded engine."
+    )
+    parser.set_defaults(debug=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler: Any, *parents: argparse.ArgumentParser) -> Any:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("plan", "print the DDL that deploy runs, in order", _plan)
+    command("deploy", "create or converge every object and resume the tasks (idempotent)", _deploy, target)
+    command("status", "stream, tasks, dynamic tables and rejected rows (exit 2 if unhealthy)", _status, target)
+    command("refresh", "run the ingest task now, then refresh Gold", _refresh, target)
+    teardown = command("teardown", "suspend and drop the tasks and dynamic tables", _teardown, target)
+    teardown.add_argument("--drop-data", action="store_true", help="also drop the raw table, its stream and Bronze")
+    simulate = command("simulate", "write simulated booking changes into the raw table", _simulate, target, feed)
+    simulate.add_argument("--events", type=_positive, required=True, help="how many change events")
+    run = command("run", "deploy, feed simulated events, run the pipeline headless, print Gold", _run, target, feed)
+    run.add_argument("--events", type=_positive, default=100_000, help="how many change events (default 100,000)")
+    run.add_argument("--top", type=_positive, default=15, help="Gold rows to print")
+    demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo)
+    demo.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
+    demo.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
+    demo.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    demo.add_argument("--rate", type=_positive, default=600, help="bookings per simulated minute (default 600)")
+    demo.add_argument("--seed", type=int, default=0, help="simulator seed")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _config(args: argparse.Namespace) -> PipelineConfig:
+    return PipelineConfig.from_toml(args.config) if args.config else PipelineConfig()
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[Any]:
+    session = open_session(connection=getattr(args, "connection", None), db=getattr(args, "db", None))
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _one_line(exc: MoviecdcError) -> str:
+    text = str(exc)
+    if isinstance(exc, DeployError) and "\nStatement:\n" in text:
+        head, _, rest = text.partition("\nStatement:\n")
+        text = f"{head} {rest.splitlines()[-1]}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    joined = lines[0] if lines else type(exc).__name__
+    for line in lines[1:]:
+        joined += (" " if joined.endswith((":", ".", "?")) else "; ") + line
+    return joined
+
+
+def _gold_table(gold: Any, *, limit: int) -> str:
+    if gold.empty:
+        return "Gold is empty: no valid bookings yet."
+    shown = gold.head(limit).copy()
+    for column in shown.columns:
+        if shown[column].dtype == object:
+            shown[column] = shown[column].astype(str)
+    more = f"\n… and {len(gold) - limit} more movies" if len(gold) > limit else ""
+    return str(shown.to_string(index=False)) + more
+
+
+class _Bar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, printed once at the end otherwise)."""
+
+    def __init__(self, total: int, unit: str, stream: TextIO | None = None) -> None:
+        self.total, self.unit, self.stream = total, unit, stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.done = done
+        if self.live:
+            self.stream.write("\r" + self._line())
+            self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write(("\r" if self.live else "") + self._line() + "\n")
+        self.stream.flush()
+
+    def _line(self) -> str:
+        share = self.done / self.total if self.total else 1.0
+        filled = int(share * 30)
+        return f"[{'#' * filled}{'.' * (30 - filled)}] {self.done:,}/{self.total:,} {self.unit} ({share:.0%})"
+
+
+def _status_line(text: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + text)
+        sys.stderr.flush()
+
+
+def _clear_status_line() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

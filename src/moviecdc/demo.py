@@ -1,0 +1,104 @@
+"""``moviecdc demo``: the pipeline live on the embedded engine, fed by the simulator, with its dashboard.
+
+One process holds everything, because a DuckDB database can be written by one process only: a realtime
+:class:`~moviecdc.LocalSession` (its scheduler runs the tasks and refreshes at ``speed`` simulated seconds per
+real second), a feeder thread that writes simulated bookings at the same pace, and the Streamlit server
+running ``app/streamlit_app.py`` in-process, handed the same session through
+:func:`moviecdc.dashboard.set_session`. Ctrl-C stops the server; the feeder and the scheduler stop with it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from moviecdc.config import PipelineConfig
+from moviecdc.errors import MoviecdcError
+from moviecdc.local import LocalSession
+from moviecdc.pipeline import Pipeline
+from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig
+
+FEED_INTERVAL = 0.5  # real seconds between two batches of simulated bookings
+
+
+def app_path() -> Path:
+    """The dashboard script: packaged with the wheel, or in the source tree of an editable install."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_app" / "streamlit_app.py", here.parent.parent / "app" / "streamlit_app.py"):
+        if candidate.is_file():
+            return candidate
+    raise MoviecdcError("the dashboard script streamlit_app.py is missing from this installation; reinstall moviecdc")
+
+
+class Feeder(threading.Thread):
+    """Writes the simulator's bookings into the raw table in step with the session's clock."""
+
+    def __init__(self, session: LocalSession, config: PipelineConfig, *, rate: int, seed: int, speed: float) -> None:
+        super().__init__(name="moviecdc-feeder", daemon=True)
+        tick = FEED_INTERVAL * speed
+        self.simulator = BookingSimulator(SimulationConfig(seed=seed, tick_seconds=tick, bookings_per_minute=rate))
+        self.writer = BookingWriter(session, config)
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        next_at = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                self.writer.write(self.simulator.next_batch())
+                next_at += FEED_INTERVAL
+                self.stopping.wait(max(0.0, next_at - time.monotonic()))
+        except BaseException as exc:  # reported by stop(); a dead feeder must not kill the dashboard
+            self.error = exc
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+def run_demo(
+    *,
+    db: Path | None,
+    config: PipelineConfig,
+    port: int,
+    speed: float,
+    rate: int,
+    seed: int,
+    open_browser: bool,
+) -> int:
+    """Deploy locally, start the feeder and serve the dashboard until Ctrl-C. Returns the exit code."""
+    from streamlit.web import bootstrap  # noqa: PLC0415 - Streamlit's server is heavy; load it only here
+
+    from moviecdc.dashboard import set_session  # noqa: PLC0415
+
+    session = LocalSession(path=db, realtime=True, speed=speed)
+    feeder: Feeder | None = None
+    try:
+        Pipeline(session, config).deploy()
+        feeder = Feeder(session, config, rate=rate, seed=seed, speed=speed)
+        feeder.start()
+        set_session(session, config)
+        print(
+            f"moviecdc demo: {rate:,} bookings per simulated minute, clock at {speed:g}x.\n"
+            f"Dashboard: http://localhost:{port}  (Ctrl-C stops everything)",
+            flush=True,
+        )
+        bootstrap.run(
+            str(app_path()),
+            False,
+            [],
+            {
+                "server.port": port,
+                "server.address": "localhost",
+                "server.headless": not open_browser,
+                "browser.gatherUsageStats": False,
+            },
+        )
+    finally:
+        if feeder is not None:
+            feeder.stop()
+        session.close()
+    if feeder is not None and feeder.error is not None:
+        raise MoviecdcError(f"the booking feeder stopped: {feeder.error}") from feeder.error
+    return 0
