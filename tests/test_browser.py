@@ -127,7 +127,7 @@ def test_dashboard_in_chromium_shows_gold(served: tuple[str, dict[str, str]]) ->
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page = browser.new_page(viewport={"width": 1440, "height": 1700})
             page.goto(url, wait_until="domcontentloaded")
             metrics = page.locator('[data-testid="stMetric"]')
             metrics.nth(len(KPI_LABELS) - 1).wait_for(timeout=60_000)
