@@ -363,47 +363,38 @@ def rejected_sample(
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
+_TASK_COLUMNS = ["task", "task state", "schedule", "run state", "scheduled", "completed", "error"]
+_REFRESH_COLUMNS = ["dynamic table", "scheduling", "target lag", "refresh state", "action", "data timestamp", "ended"]
+
+
 def tasks_frame(status: PipelineStatus) -> pd.DataFrame:
     """One row per task run (newest first per task); a task without runs has one row with no run."""
-    rows = []
-    for task in status.tasks:
-        runs = task.last_runs or (None,)
-        for run in runs:
-            rows.append(
-                {
-                    "task": task.name.name,
-                    "task state": task.state if task.exists else "MISSING",
-                    "schedule": task.schedule,
-                    "run state": run.state if run else "",
-                    "scheduled": run.scheduled_time if run else None,
-                    "completed": run.completed_time if run else None,
-                    "error": (run.error_message or "") if run else "",
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["task", "task state", "schedule", "run state", "scheduled", "completed", "error"]
-    )
+    rows = [
+        (task.name.name, task.state if task.exists else "MISSING", task.schedule)
+        + (
+            (run.state, run.scheduled_time, run.completed_time, run.error_message or "")
+            if run
+            else ("", None, None, "")
+        )
+        for task in status.tasks
+        for run in (task.last_runs or (None,))
+    ]
+    return pd.DataFrame(rows, columns=_TASK_COLUMNS)
 
 
 def refreshes_frame(status: PipelineStatus) -> pd.DataFrame:
     """One row per dynamic-table refresh (newest first per table); a table without refreshes has one row."""
-    rows = []
-    for table in status.dynamic_tables:
-        for refresh in table.last_refreshes or (None,):
-            rows.append(
-                {
-                    "dynamic table": table.name.name,
-                    "scheduling": table.scheduling_state if table.exists else "MISSING",
-                    "target lag": table.target_lag,
-                    "refresh state": refresh.state if refresh else "",
-                    "action": refresh.action if refresh else "",
-                    "data timestamp": refresh.data_timestamp if refresh else table.data_timestamp,
-                    "ended": refresh.ended if refresh else None,
-                    "message": (refresh.message or "") if refresh else "",
-                }
-            )
-    columns = ["dynamic table", "scheduling", "target lag", "refresh state", "action", "data timestamp", "ended"]
-    return pd.DataFrame(rows, columns=[*columns, "message"])
+    rows = [
+        (table.name.name, table.scheduling_state if table.exists else "MISSING", table.target_lag)
+        + (
+            (r.state, r.action, r.data_timestamp, r.ended, r.message or "")
+            if r
+            else ("", "", table.data_timestamp, None, "")
+        )
+        for table in status.dynamic_tables
+        for r in (table.last_refreshes or (None,))
+    ]
+    return pd.DataFrame(rows, columns=[*_REFRESH_COLUMNS, "message"])
 
 
 def reasons_frame(status: PipelineStatus) -> pd.DataFrame:
