@@ -84,17 +84,14 @@ def run_demo(
             f"Dashboard: http://localhost:{port}  (Ctrl-C stops everything)",
             flush=True,
         )
-        bootstrap.run(
-            str(app_path()),
-            False,
-            [],
-            {
-                "server.port": port,
-                "server.address": "localhost",
-                "server.headless": not open_browser,
-                "browser.gatherUsageStats": False,
-            },
-        )
+        flags = {  # Streamlit's flag spelling: "server_port" sets server.port
+            "server_port": port,
+            "server_address": "localhost",
+            "server_headless": not open_browser,
+            "browser_gatherUsageStats": False,
+        }
+        bootstrap.load_config_options(flag_options=flags)  # what `streamlit run` does before run()
+        bootstrap.run(str(app_path()), False, [], flags)
     finally:
         if feeder is not None:
             feeder.stop()
