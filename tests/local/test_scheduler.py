@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from moviecdc.errors import LocalEngineError
-from moviecdc.local import LocalSession
+from moviecdc.local import LocalSession, dynamic_tables
 from moviecdc.local.engine import Engine
 from moviecdc.local.schedule import Schedule
 
 T0 = datetime(2026, 1, 1, 9, 0)
 MINUTE = timedelta(minutes=1)
-DYNAMIC_TABLES = "moviecdc.local.dynamic_tables"
 
 
 @pytest.fixture
@@ -141,7 +138,7 @@ def test_cron_task(session: LocalSession) -> None:
 
 
 class FakeRefreshes:
-    """Stands in for moviecdc.local.dynamic_tables: a refresh due every ``lag`` that counts LOG rows."""
+    """Stands in for the dynamic-table scheduling functions: a refresh due every ``lag`` that counts LOG rows."""
 
     def __init__(self, first: datetime, lag: timedelta) -> None:
         self.due: datetime | None = first
@@ -160,7 +157,8 @@ class FakeRefreshes:
 @pytest.fixture
 def refreshes(monkeypatch: pytest.MonkeyPatch) -> FakeRefreshes:
     fake = FakeRefreshes(T0 + 2 * MINUTE, 2 * MINUTE)
-    monkeypatch.setitem(sys.modules, DYNAMIC_TABLES, SimpleNamespace(next_due=fake.next_due, run_due=fake.run_due))
+    monkeypatch.setattr(dynamic_tables, "next_due", fake.next_due)
+    monkeypatch.setattr(dynamic_tables, "run_due", fake.run_due)
     return fake
 
 
@@ -187,8 +185,8 @@ def test_an_overdue_refresh_runs_at_the_current_time(session: LocalSession, refr
 def test_a_refresh_that_stays_due_is_reported_not_looped(
     session: LocalSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stuck = SimpleNamespace(next_due=lambda engine: T0, run_due=lambda engine, now: None)
-    monkeypatch.setitem(sys.modules, DYNAMIC_TABLES, stuck)
+    monkeypatch.setattr(dynamic_tables, "next_due", lambda engine: T0)
+    monkeypatch.setattr(dynamic_tables, "run_due", lambda engine, now: None)
     with pytest.raises(LocalEngineError, match=r"^Internal error of the local engine: refresh work due at"):
         session.advance(seconds=1)
 
@@ -265,7 +263,7 @@ def test_realtime_scheduler_errors_surface_on_the_next_statement(monkeypatch: py
     def boom(engine: Engine) -> datetime:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(sys.modules, DYNAMIC_TABLES, SimpleNamespace(next_due=boom, run_due=None))
+    monkeypatch.setattr(dynamic_tables, "next_due", boom)
     with LocalSession(realtime=True, speed=60.0) as s:
         wait_for(lambda: not scheduler_threads())
         with pytest.raises(LocalEngineError, match=r"^The real-time scheduler of this LocalSession stopped .*boom"):

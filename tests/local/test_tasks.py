@@ -243,7 +243,7 @@ def test_stored_properties_are_accepted(session: LocalSession) -> None:
     session.sql(
         "CREATE TASK X USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL' SCHEDULE = 'USING CRON 0 9 * * * UTC' "
         "ALLOW_OVERLAPPING_EXECUTION = TRUE USER_TASK_TIMEOUT_MS = 60000 LOG_LEVEL = 'INFO' "
-        "CONFIG = $${\"env\": \"dev\"}$$ AS SELECT 1"
+        'CONFIG = $${"env": "dev"}$$ AS SELECT 1'
     ).collect()
     row = shown(session, "X")
     assert (row["warehouse"], row["allow_overlapping_execution"], row["config"]) == (None, "true", '{"env": "dev"}')
@@ -444,3 +444,53 @@ def test_dropping_a_predecessor_makes_an_orphan_a_suspended_root(session: LocalS
         "[]", "suspended", "CHILD_BECAME_ROOT"
     )  # fmt: skip
     assert rows["C"]["predecessors"] == '[\n  "MOVIES.PUBLIC.A",\n  "MOVIES.PUBLIC.B"\n]'
+
+
+# -- TASK_HISTORY ----------------------------------------------------------------------------------------
+
+
+def test_task_history_columns_filters_and_limits(session: LocalSession) -> None:
+    logging_task(session, "K")
+    logging_task(session, "OTHER")
+    session.sql("ALTER TASK K RESUME").collect()
+    session.sql("ALTER TASK OTHER RESUME").collect()
+    session.advance(minutes=3)
+    rows = session.sql("SELECT * FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'K'))").collect()
+    assert list(rows[0].as_dict()) == [
+        "QUERY_ID", "NAME", "DATABASE_NAME", "SCHEMA_NAME", "QUERY_TEXT", "CONDITION_TEXT", "STATE", "ERROR_CODE",
+        "ERROR_MESSAGE", "SCHEDULED_TIME", "QUERY_START_TIME", "NEXT_SCHEDULED_TIME", "COMPLETED_TIME",
+        "ROOT_TASK_ID", "GRAPH_VERSION", "RUN_ID", "RETURN_VALUE", "SCHEDULED_FROM", "ATTEMPT_NUMBER",
+    ]  # fmt: skip
+    assert [r["SCHEDULED_TIME"].replace(tzinfo=None) for r in rows] == [T0 + 3 * MINUTE, T0 + 2 * MINUTE, T0 + MINUTE]
+    assert {r["SCHEDULED_FROM"] for r in rows} == {"SCHEDULE"}
+    assert len(history(session)) == 6
+    limited = session.sql("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 3)) h").collect()
+    assert len(limited) == 3
+    ranged = session.sql(
+        "SELECT NAME, SCHEDULED_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_START => DATEADD('second', -90, CURRENT_TIMESTAMP()), "
+        "SCHEDULED_TIME_RANGE_END => DATEADD('second', -30, CURRENT_TIMESTAMP()))) ORDER BY NAME"
+    ).collect()
+    assert [(r[0], r[1].replace(tzinfo=None)) for r in ranged] == [("K", T0 + 2 * MINUTE), ("OTHER", T0 + 2 * MINUTE)]
+
+
+def test_task_history_is_account_wide_and_checks_its_arguments(session: LocalSession) -> None:
+    session.sql("CREATE DATABASE SALES").collect()
+    session.sql("CREATE SCHEMA SALES.PUBLIC").collect()
+    session.sql("USE SCHEMA MOVIES.PUBLIC").collect()
+    session.sql("CREATE TASK SALES.PUBLIC.S_TASK AS SELECT 1").collect()
+    session.sql("EXECUTE TASK SALES.PUBLIC.S_TASK").collect()
+    logging_task(session, "M_TASK", schedule="")
+    session.sql("EXECUTE TASK M_TASK").collect()
+    names = session.sql("SELECT NAME, DATABASE_NAME FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY())").collect()
+    assert [tuple(r) for r in names] == [("M_TASK", "MOVIES"), ("S_TASK", "SALES")]
+    for call, message in [
+        ("TASK_HISTORY(RESULT_LIMIT => 0)", "TASK_HISTORY: RESULT_LIMIT must be a whole number from 1 to 10000."),
+        ("TASK_HISTORY('K')", "TASK_HISTORY takes named arguments, e.g. TASK_HISTORY(TASK_NAME => 'MY_TASK')."),
+        ("TASK_HISTORY(FOO => 1)", "TASK_HISTORY argument FOO is not supported by the local engine."),
+    ]:
+        with pytest.raises(LocalEngineError) as info:
+            session.sql(f"SELECT * FROM TABLE(INFORMATION_SCHEMA.{call})").collect()
+        assert str(info.value).splitlines()[0] == message
+    with pytest.raises(LocalEngineError, match=r"^Database 'NOPE' does not exist or not authorized\."):
+        session.sql("SELECT * FROM TABLE(NOPE.INFORMATION_SCHEMA.TASK_HISTORY())").collect()

@@ -1,10 +1,9 @@
 """Scheduled work: task runs and dynamic-table refreshes, in time order, under the engine's lock.
 
-Two things fall due with time: a started root task at its next scheduled instant
-(:func:`moviecdc.local.task_catalog.next_due`) and a dynamic-table refresh
-(``moviecdc.local.dynamic_tables.next_due`` / ``run_due``). :func:`run_until` runs every instant that falls
-due up to a target time, earliest first, moving the manual clock to each instant so that the work sees
-its own time. **At equal instants task runs go first**, so a refresh sees the rows an ingest task wrote
+Two things fall due with time: a started root task at its next scheduled instant (``TASKS.NEXT_RUN``)
+and a dynamic-table refresh (:func:`moviecdc.local.dynamic_tables.next_due` / ``run_due``).
+:func:`run_until` runs every instant that falls due up to a target time, earliest first, moving the manual
+clock to each instant so that the work sees its own time. **At equal instants task runs go first**, so a refresh sees the rows an ingest task wrote
 at the same instant. If the clock jumps over several instants of one task, each runs, in order, with
 its own scheduled time.
 
@@ -19,16 +18,14 @@ Two drivers:
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from dataclasses import replace
 from datetime import datetime
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from moviecdc.errors import LocalEngineError
-from moviecdc.local import task_catalog
+from moviecdc.local import dynamic_tables, task_catalog
 from moviecdc.local.engine import quiet
 from moviecdc.local.task_catalog import FROM_SCHEDULE, TaskDef
 from moviecdc.local.task_runs import run_graph
@@ -40,31 +37,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05
-_DYNAMIC_TABLES = "moviecdc.local.dynamic_tables"
-
-
-def _dynamic_tables() -> ModuleType | None:
-    """The dynamic-table module, imported lazily (it imports the session machinery this module serves)."""
-    try:
-        return importlib.import_module(_DYNAMIC_TABLES)
-    except ModuleNotFoundError as e:
-        if e.name == _DYNAMIC_TABLES:
-            return None
-        raise
 
 
 def _refresh_due(engine: Engine) -> datetime | None:
-    module = _dynamic_tables()
-    next_due = getattr(module, "next_due", None) if module is not None else None
-    due: datetime | None = next_due(engine) if next_due is not None else None
-    return due
+    return dynamic_tables.next_due(engine)
 
 
 def _refresh(engine: Engine, now: datetime) -> None:
-    module = _dynamic_tables()
-    assert module is not None
-    engine.begin_statement()
-    module.run_due(engine, now)
+    engine.begin_statement()  # the refresh's engine.now(): a fresh stamp at (or just after) ``now``
+    dynamic_tables.run_due(engine, now)
 
 
 def _roots_due(tasks: dict[ObjectName, TaskDef]) -> tuple[datetime | None, list[TaskDef]]:
