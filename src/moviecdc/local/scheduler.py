@@ -3,9 +3,9 @@
 Two things fall due with time: a started root task at its next scheduled instant (``TASKS.NEXT_RUN``)
 and a dynamic-table refresh (:func:`moviecdc.local.dynamic_tables.next_due` / ``run_due``).
 :func:`run_until` runs every instant that falls due up to a target time, earliest first, moving the manual
-clock to each instant so that the work sees its own time. **At equal instants task runs go first**, so a refresh sees the rows an ingest task wrote
-at the same instant. If the clock jumps over several instants of one task, each runs, in order, with
-its own scheduled time.
+clock to each instant so that the work sees its own time. **At equal instants task runs go first**, so a
+refresh sees the rows an ingest task wrote at the same instant. If the clock jumps over several instants of
+one task, each runs, in order, with its own scheduled time.
 
 Two drivers:
 
