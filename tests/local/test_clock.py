@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -120,3 +122,19 @@ def test_closed_session_refuses_advance() -> None:
     session.close()  # harmless twice
     with pytest.raises(LocalEngineError, match="This LocalSession is closed"):
         session.advance(seconds=1)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "moviecdc.local.clock",
+        "moviecdc.local.schedule",
+        "moviecdc.local.tasks",
+        "moviecdc.local.task_history",
+        "moviecdc.local.session",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0
+    assert result.attempted > 0

@@ -18,20 +18,16 @@ it when the clock reaches its next instant); :mod:`moviecdc.local.task_runs` run
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local import catalog, task_catalog
-from moviecdc.local.names import ObjectName, Part, display_part, take_name
-from moviecdc.local.results import SUCCESS, Result, from_records, status
+from moviecdc.local import catalog, task_catalog, task_show
+from moviecdc.local.names import ObjectName, display_part, take_name
+from moviecdc.local.results import SUCCESS, Result, status
 from moviecdc.local.statements import run_parsed
-from moviecdc.local.streams import _like, _Tokens
+from moviecdc.local.streams import _Tokens
 from moviecdc.local.task_catalog import (
     CHILD_BECAME_ROOT,
     FROM_EXECUTE,
@@ -57,13 +53,9 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.register(r"ALTER TASK", alter)
     dispatcher.register(r"DROP TASK", drop)
     dispatcher.register(r"EXECUTE TASK", execute)
-    dispatcher.register(r"SHOW (TERSE )?TASKS", show)
-    dispatcher.register(r"DESC(RIBE)? TASK", describe)
+    dispatcher.register(r"SHOW (TERSE )?TASKS", task_show.show)
+    dispatcher.register(r"DESC(RIBE)? TASK", task_show.describe)
     dispatcher.register(r"DROP SCHEMA", drop_schema)
-
-
-def _missing(name: ObjectName) -> LocalEngineError:
-    return LocalEngineError(f"SQL compilation error: Task '{name.display}' does not exist or not authorized.")
 
 
 def root_of(tasks: dict[ObjectName, TaskDef], task: TaskDef) -> TaskDef:
@@ -202,7 +194,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
     if task is None:
         if if_exists:
             return status(SUCCESS)
-        raise _missing(name)
+        raise task_show.missing(name)
     now = engine.now()
     changed = task
     if action == "RESUME" and not task.started:
@@ -240,7 +232,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
     if task is None:
         if if_exists:
             return status(f"Drop statement executed successfully ({label} already dropped).")
-        raise _missing(name)
+        raise task_show.missing(name)
     _graph_unlocked(tasks, task)
     now = engine.now()
     with engine.atomic():
@@ -274,7 +266,7 @@ def execute(engine: Engine, statement: Statement) -> Result:
     tasks = task_catalog.load(engine.con)
     task = tasks.get(name)
     if task is None:
-        raise _missing(name)
+        raise task_show.missing(name)
     if not task.is_root:
         raise LocalEngineError(
             f"Cannot execute task {name.display}: EXECUTE TASK runs a standalone task or the root of a task graph, "
@@ -298,100 +290,3 @@ def drop_schema(engine: Engine, statement: Statement) -> Result:
         with engine.atomic():
             task_catalog.forget_dropped_schema(engine.con, database, parts[-1].resolved)
     return result
-
-
-# -- SHOW / DESCRIBE -------------------------------------------------------------------------------------
-
-_UTC = pa.timestamp("us", tz="UTC")
-SHOW_COLUMNS = (
-    ("created_on", _UTC), ("name", pa.string()), ("id", pa.string()), ("database_name", pa.string()),
-    ("schema_name", pa.string()), ("owner", pa.string()), ("comment", pa.string()), ("warehouse", pa.string()),
-    ("schedule", pa.string()), ("predecessors", pa.string()), ("state", pa.string()), ("definition", pa.string()),
-    ("condition", pa.string()), ("allow_overlapping_execution", pa.string()), ("error_integration", pa.string()),
-    ("last_committed_on", _UTC), ("last_suspended_on", _UTC), ("owner_role_type", pa.string()),
-    ("config", pa.string()), ("budget", pa.string()), ("task_relations", pa.string()),
-    ("last_suspended_reason", pa.string()),
-)  # fmt: skip
-TERSE_COLUMNS = ("created_on", "name", "kind", "database_name", "schema_name", "schedule")
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None else None
-
-
-def _show_row(task: TaskDef) -> tuple[object, ...]:
-    predecessors = [p.display for p in task.predecessors]
-    props = task.properties
-    return (
-        _utc(task.created_on), task.name.name, str(task.uid), task.name.database, task.name.schema, "SYSADMIN",
-        task.comment, task.warehouse, task.schedule, json.dumps(predecessors, indent=2) if predecessors else "[]",
-        task.state, task.definition, task.condition, props.get("ALLOW_OVERLAPPING_EXECUTION", "FALSE").lower(),
-        props.get("ERROR_INTEGRATION", "null"), _utc(task.last_committed_on), _utc(task.last_suspended_on), "ROLE",
-        props.get("CONFIG"), None, json.dumps({"Predecessors": predecessors}), task.last_suspended_reason,
-    )  # fmt: skip
-
-
-def _show_result(tasks: list[TaskDef], *, terse: bool = False) -> Result:
-    ordered = sorted(tasks, key=lambda t: (t.name.database, t.name.schema, t.name.name))
-    result = from_records([c for c, _ in SHOW_COLUMNS], [_show_row(t) for t in ordered], [t for _, t in SHOW_COLUMNS])
-    if not terse:
-        return result
-    table = result.table.append_column("kind", pa.nulls(result.table.num_rows, pa.string()))
-    return Result(table.select(list(TERSE_COLUMNS)))
-
-
-def show(engine: Engine, statement: Statement) -> Result:
-    """SHOW [TERSE] TASKS [LIKE '…'] [IN ACCOUNT | DATABASE [db] | [SCHEMA] [s]] [STARTS WITH '…'] [ROOT ONLY]
-    [LIMIT n]."""
-    t = _Tokens(statement.text)
-    t.expect("SHOW")
-    terse = t.accept("TERSE")
-    t.expect("TASKS")
-    like: re.Pattern[str] | None = _like(t.value().text) if t.accept("LIKE") else None
-    database, schema = engine.database, engine.schema
-    scope = "SCHEMA" if schema else "DATABASE" if database else "ACCOUNT"
-    if t.accept("IN"):
-        if t.accept("ACCOUNT"):
-            scope = "ACCOUNT"
-        else:
-            scope = "DATABASE" if t.accept("DATABASE") else "SCHEMA"
-            if scope == "SCHEMA":
-                t.accept("SCHEMA")
-            parts: tuple[Part, ...] = ()
-            if not (t.done or t.peek("STARTS") or t.peek("ROOT") or t.peek("LIMIT")):
-                parts, t.i = take_name(t.tokens, t.i)
-            if scope == "DATABASE" and parts:
-                database = parts[-1].resolved
-            elif parts:
-                schema = parts[-1].resolved
-                database = parts[0].resolved if len(parts) == 2 else database
-    starts = t.value().text if t.accept("STARTS", "WITH") else None
-    root_only = t.accept("ROOT", "ONLY")
-    limit = int(t.value().text) if t.accept("LIMIT") else None
-    if not t.done:
-        raise UnsupportedSqlError(f"SHOW TASKS clause {t.rest()!r} is not supported by the local engine.")
-    if scope != "ACCOUNT" and database is None:
-        raise LocalEngineError("This session does not have a current database. Call 'USE DATABASE', or use IN ACCOUNT.")
-    selected = [
-        task
-        for task in task_catalog.load(engine.con).values()
-        if (scope == "ACCOUNT" or task.name.database == database)
-        and (scope != "SCHEMA" or task.name.schema == schema)
-        and (like is None or like.fullmatch(task.name.name))
-        and (starts is None or task.name.name.startswith(starts))
-        and (not root_only or task.is_root)
-    ]
-    result = _show_result(selected, terse=terse)
-    return result if limit is None else Result(result.table.slice(0, limit))
-
-
-def describe(engine: Engine, statement: Statement) -> Result:
-    t = _Tokens(statement.text)
-    if not t.accept("DESCRIBE"):
-        t.expect("DESC")
-    t.expect("TASK")
-    name = t.name(engine)
-    task = task_catalog.load(engine.con).get(name)
-    if task is None:
-        raise _missing(name)
-    return _show_result([task])
