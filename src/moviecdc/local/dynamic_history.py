@@ -11,6 +11,7 @@ the past day, by the session's clock).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import dynamic_catalog
 from moviecdc.local.catalog import hidden
-from moviecdc.local.names import literal, parse_name, resolve
+from moviecdc.local.names import ObjectName, literal, parse_name, resolve
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
@@ -29,40 +30,48 @@ if TYPE_CHECKING:
 FUNCTION = "DYNAMIC_TABLE_REFRESH_HISTORY"
 _ARGUMENTS = ("NAME", "NAME_PREFIX", "RESULT_LIMIT", "ERROR_ONLY", "DATA_TIMESTAMP_START", "DATA_TIMESTAMP_END")
 
-# The function's columns (Snowflake's order), as expressions over the history table.
+# The function's columns (Snowflake's order): DuckDB expressions over the history table, and their types.
 _COLUMNS = (
-    ("NAME", "NAME"),
-    ("SCHEMA_NAME", "SCHEMA_NAME"),
-    ("DATABASE_NAME", "DATABASE_NAME"),
-    ("STATE", "STATE"),
-    ("STATE_CODE", "CASE WHEN STATE = 'SUCCEEDED' THEN NULL ELSE STATE END"),
-    ("STATE_MESSAGE", "STATE_MESSAGE"),
-    ("QUERY_ID", "CAST(NULL AS VARCHAR)"),
-    ("DATA_TIMESTAMP", "CAST(DATA_TIMESTAMP AS TIMESTAMP_LTZ)"),
-    ("REFRESH_START_TIME", "CAST(REFRESH_START_TIME AS TIMESTAMP_LTZ)"),
-    ("REFRESH_END_TIME", "CAST(REFRESH_END_TIME AS TIMESTAMP_LTZ)"),
+    ("NAME", "NAME", "VARCHAR"),
+    ("SCHEMA_NAME", "SCHEMA_NAME", "VARCHAR"),
+    ("DATABASE_NAME", "DATABASE_NAME", "VARCHAR"),
+    ("STATE", "STATE", "VARCHAR"),
+    ("STATE_CODE", "CASE WHEN STATE = 'SUCCEEDED' THEN NULL ELSE STATE END", "VARCHAR"),
+    ("STATE_MESSAGE", "STATE_MESSAGE", "VARCHAR"),
+    ("QUERY_ID", "CAST(NULL AS VARCHAR)", "VARCHAR"),
+    ("DATA_TIMESTAMP", "CAST(DATA_TIMESTAMP AS TIMESTAMPTZ)", "TIMESTAMPTZ"),
+    ("REFRESH_START_TIME", "CAST(REFRESH_START_TIME AS TIMESTAMPTZ)", "TIMESTAMPTZ"),
+    ("REFRESH_END_TIME", "CAST(REFRESH_END_TIME AS TIMESTAMPTZ)", "TIMESTAMPTZ"),
     (
         "COMPLETION_TARGET",
-        "CAST(DATEADD(second, TARGET_LAG_SEC, "
-        "LAG(DATA_TIMESTAMP) OVER (PARTITION BY DATABASE_NAME, DT_UID ORDER BY REFRESH_ID)) AS TIMESTAMP_LTZ)",
+        "CAST(LAG(DATA_TIMESTAMP) OVER (PARTITION BY DATABASE_NAME, DT_UID ORDER BY REFRESH_ID) "
+        "+ TO_SECONDS(TARGET_LAG_SEC) AS TIMESTAMPTZ)",
+        "TIMESTAMPTZ",
     ),
-    ("QUALIFIED_NAME", "QUALIFIED_NAME"),
-    ("LAST_COMPLETED_DEPENDENCY", "CAST(NULL AS VARCHAR)"),
+    ("QUALIFIED_NAME", "DATABASE_NAME || '.' || SCHEMA_NAME || '.' || NAME", "VARCHAR"),
+    ("LAST_COMPLETED_DEPENDENCY", "CAST(NULL AS VARCHAR)", "VARCHAR"),
     (
         "STATISTICS",
         "CASE WHEN ROWS_INSERTED IS NULL THEN NULL ELSE '{\"numInsertedRows\":' || ROWS_INSERTED || "
         "',\"numDeletedRows\":' || ROWS_DELETED || '}' END",
+        "VARCHAR",
     ),
-    ("REFRESH_ACTION", "REFRESH_ACTION"),
-    ("REFRESH_TRIGGER", "REFRESH_TRIGGER"),
-    ("TARGET_LAG_SEC", "TARGET_LAG_SEC"),
+    ("REFRESH_ACTION", "REFRESH_ACTION", "VARCHAR"),
+    ("REFRESH_TRIGGER", "REFRESH_TRIGGER", "VARCHAR"),
+    ("TARGET_LAG_SEC", "TARGET_LAG_SEC", "BIGINT"),
 )
+_ORDER = "_MOVIECDC_ORDER"
+
+# The temporary tables a statement's calls were answered from; dropped when the next statement rewrites.
+_ANSWERS: weakref.WeakKeyDictionary[Engine, list[ObjectName]] = weakref.WeakKeyDictionary()
 
 
 def rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
     """An AST rewrite for ``engine.rewriters``: every call of the function becomes a subquery."""
 
     def rewrite(ast: exp.Expr) -> exp.Expr:
+        for old in _ANSWERS.pop(engine, []):
+            engine.con.execute(f"DROP TABLE IF EXISTS {old.sql}")
         for node in list(ast.find_all(exp.TableFromRows)):
             call = _call(node)
             if call is not None:
@@ -130,38 +139,43 @@ def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, cal
         )
     prefix = _string(args, "NAME_PREFIX")
     if prefix is not None:
-        conditions.append(f"STARTSWITH(QUALIFIED_NAME, {literal(prefix)})")
+        conditions.append(f"starts_with(QUALIFIED_NAME, {literal(prefix)})")
     error_only = args.get("ERROR_ONLY")
     if isinstance(error_only, exp.Boolean) and error_only.this:
         conditions.append("STATE NOT IN ('SUCCEEDED', 'EXECUTING', 'SCHEDULED')")
     start, end = args.get("DATA_TIMESTAMP_START"), args.get("DATA_TIMESTAMP_END")
     if start is None and end is None:
         since = engine.now() - timedelta(days=1)
-        conditions.append(f"DATA_TIMESTAMP >= CAST({literal(since.isoformat(sep=' ') + '+00:00')} AS TIMESTAMP_TZ)")
+        conditions.append(f"DATA_TIMESTAMP >= CAST({literal(since.isoformat(sep=' ') + '+00:00')} AS TIMESTAMPTZ)")
     limit_arg = args.get("RESULT_LIMIT")
     limit = 100
     if limit_arg is not None:
         if not (isinstance(limit_arg, exp.Literal) and not limit_arg.is_string and 1 <= int(limit_arg.this) <= 10000):
             raise LocalEngineError(f"{FUNCTION}: RESULT_LIMIT must be an integer from 1 to 10000.")
         limit = int(limit_arg.this)
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in _COLUMNS)
-    history = " UNION ALL ".join(
-        "SELECT *, DATABASE_NAME || '.' || SCHEMA_NAME || '.' || NAME AS QUALIFIED_NAME "
-        f"FROM {hidden(db, 'DYNAMIC_TABLE_REFRESHES').sql}"
-        for db in databases
-    )
-    if not history:
-        empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {name}" for name, _ in _COLUMNS)
-        subquery = parse_one(f"SELECT {empty} WHERE FALSE")
-    else:
+    # The history is read in DuckDB SQL into a temporary table (running fakesnow's rewrites over this
+    # query would cost more than the query); only the caller's range expressions stay in Snowflake SQL.
+    answer = engine.temp_name("DT_HISTORY")
+    _ANSWERS.setdefault(engine, []).append(answer)
+    columns = ", ".join(f"{sql} AS {name}" for name, sql, _ in _COLUMNS)
+    selects = [
+        f"SELECT {columns}, REFRESH_ID AS {_ORDER} FROM {hidden(db, 'DYNAMIC_TABLE_REFRESHES').sql}" for db in databases
+    ]
+    if selects:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        text = (
-            f"SELECT {', '.join(n for n, _ in _COLUMNS)} "
-            f"FROM (SELECT {columns}, REFRESH_ID FROM ({history}) AS H) AS R {where} "
-            f"ORDER BY REFRESH_END_TIME DESC NULLS FIRST, REFRESH_ID DESC LIMIT {limit}"
+        ranged = start is not None or end is not None
+        engine.con.execute(
+            f"CREATE TEMP TABLE {answer.sql} AS SELECT * FROM ({' UNION ALL '.join(selects)}) AS R {where} "
+            f"ORDER BY REFRESH_END_TIME DESC NULLS FIRST, {_ORDER} DESC" + ("" if ranged else f" LIMIT {limit}")
         )
-        subquery = parse_one(text)
-        _bind_range(subquery, start, end)
+    else:
+        empty = ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, _, t in _COLUMNS)
+        engine.con.execute(f"CREATE TEMP TABLE {answer.sql} AS SELECT {empty}, 0 AS {_ORDER} WHERE FALSE")
+    names = ", ".join(n for n, _, _ in _COLUMNS)
+    subquery = parse_one(
+        f"SELECT {names} FROM {answer.sql} ORDER BY REFRESH_END_TIME DESC NULLS FIRST, {_ORDER} DESC LIMIT {limit}"
+    )
+    _bind_range(subquery, start, end)
     alias = node.args.get("alias")
     if not isinstance(alias, exp.TableAlias):
         alias = exp.TableAlias(this=exp.to_identifier("H"))

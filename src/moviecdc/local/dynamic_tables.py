@@ -276,7 +276,7 @@ def _new_table(
         initialized=False, data_timestamp=None, lag_base=None, consecutive_failures=0, created_on=now,
         sources=tuple(Source(n, None) for n in plan.sources), **definition,
     )  # fmt: skip
-    shape = refresh.result_shape(engine, engine.transform(refresh.query_ast(engine, table)))
+    shape = refresh.result_shape(engine, refresh.duckdb_sql(engine, table))
     if table.output_key is not None and table.output_key not in [n for n, _ in shape]:
         table = table.with_(
             refresh_mode=FULL, source_key=None, output_key=None,

@@ -134,6 +134,17 @@ def analyse(query: exp.Expr, resolve: Resolver, columns_of: ColumnsOf) -> Plan:
     )
 
 
+def deterministic(query: exp.Expr) -> bool:
+    """No call whose value depends on when or how often the query runs (its SQL can be cached)."""
+    return not any(_non_deterministic(node) for node in query.walk())
+
+
+def _non_deterministic(node: exp.Expr) -> bool:
+    return isinstance(node, _NON_DETERMINISTIC) or (
+        isinstance(node, exp.Anonymous) and str(node.this).upper() in _NON_DETERMINISTIC_NAMES
+    )
+
+
 def replace_source(query: exp.Expr, source: ObjectName, resolve: Resolver, replacement: exp.Table) -> exp.Expr:
     """A copy of ``query`` reading ``replacement`` wherever it read ``source`` (aliases kept)."""
     copy = query.copy()
@@ -304,9 +315,7 @@ class _Analyser:
                 isinstance(sub, exp.In) and sub.args.get("query") is not None
             ):
                 raise _NotLocalError("a subquery in an expression")
-            if isinstance(sub, _NON_DETERMINISTIC) or (
-                isinstance(sub, exp.Anonymous) and str(sub.this).upper() in _NON_DETERMINISTIC_NAMES
-            ):
+            if _non_deterministic(sub):
                 raise _NotLocalError(f"a non-deterministic function ({sub.sql(dialect='snowflake')})")
             if isinstance(sub, exp.Window):
                 partition = sub.args.get("partition_by") or []

@@ -23,6 +23,7 @@ roll back part of one).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from moviecdc.errors import LocalEngineError
 from moviecdc.local import capture, catalog, dynamic_catalog
 from moviecdc.local.catalog import DELETE, HIDDEN_SCHEMA, INSERT, ROW_ID, StreamDef, TrackedTable
 from moviecdc.local.dynamic_catalog import MAX_CONSECUTIVE_FAILURES, DynamicTable, RefreshRecord, Source
-from moviecdc.local.incremental import replace_source
+from moviecdc.local.incremental import deterministic, replace_source
 from moviecdc.local.names import ObjectName, from_table, literal, quote
 
 if TYPE_CHECKING:
@@ -93,6 +94,30 @@ def query_ast(engine: Engine, table: DynamicTable) -> exp.Expr:
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     return ast
+
+
+# fakesnow's rewrites of a large query cost tens of milliseconds: the DuckDB SQL of a refresh is kept per
+# engine, keyed by the stored query (only for queries without time functions: the clock rewrites those).
+_SQL: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], str]] = weakref.WeakKeyDictionary()
+_SQL_ENTRIES = 256
+
+
+def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, ObjectName] | None = None) -> str:
+    """The table's query in DuckDB SQL; ``restricted`` = (source, replacement) reads the replacement instead."""
+    key = (table.query, f"{restricted[0].sql}->{restricted[1].sql}" if restricted else "")
+    cache = _SQL.setdefault(engine, {})
+    if key in cache:
+        return cache[key]
+    ast = query_ast(engine, table)
+    cacheable = deterministic(ast)
+    if restricted is not None:
+        ast = replace_source(ast, restricted[0], resolver_for(table.name), restricted[1].table())
+    sql = engine.transform(ast)
+    if cacheable:
+        if len(cache) >= _SQL_ENTRIES:
+            cache.clear()
+        cache[key] = sql
+    return sql
 
 
 def columns_of(engine: Engine, name: ObjectName) -> list[str]:
@@ -277,14 +302,14 @@ def refresh(engine: Engine, step: Step) -> _Done:
             return _incremental(engine, table, source, stream, snapshot)
     tracked = storage(engine, table)
     deleted = _delete_all(engine, tracked)
-    inserted = _insert(engine, tracked, engine.transform(query_ast(engine, table)))
+    inserted = _insert(engine, tracked, duckdb_sql(engine, table))
     _advance(engine, streams, snapshot)
     return _Done(table, FULL, inserted, deleted)
 
 
 def _reinitialise(engine: Engine, table: DynamicTable) -> _Done:
     table = track_sources(engine, table, [s.name for s in table.sources])  # also: do they still exist?
-    sql = engine.transform(query_ast(engine, table))
+    sql = duckdb_sql(engine, table)
     shape = result_shape(engine, sql)
     if table.output_key is not None and table.output_key not in [n for n, _ in shape]:
         reason = f"The key column {table.output_key} is not in the result; refreshed in full."
@@ -320,7 +345,8 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
     src = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
     assert src is not None
     con = engine.con
-    keys, rows = engine.temp_name("DT_KEYS"), engine.temp_name("DT_SOURCE")
+    # A fixed name per table, so that the restricted query's DuckDB SQL is the same at every refresh.
+    keys, rows = engine.temp_name("DT_KEYS"), ObjectName("temp", "main", f"_MOVIECDC_DT{table.uid}_{table.database}")
     key = quote(table.source_key)
     con.execute(
         f"CREATE TEMP TABLE {keys.sql} AS SELECT DISTINCT {key} AS K FROM {src.log.sql} WHERE SEQ > ? AND SEQ <= ?",
@@ -336,10 +362,9 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
         f"CREATE TEMP TABLE {rows.sql} AS SELECT {src.quoted_columns} FROM {src.data.sql} "
         f"WHERE {affected(table.source_key)}"
     )
-    restricted = replace_source(query_ast(engine, table), source.name, resolver_for(table.name), rows.table())
     tracked = storage(engine, table)
     deleted = _delete(engine, tracked, affected(table.output_key))
-    inserted = _insert(engine, tracked, engine.transform(restricted))
+    inserted = _insert(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
     con.execute(f"DROP TABLE {keys.sql}")
     con.execute(f"DROP TABLE {rows.sql}")
     _advance(engine, [(source, stream)], snapshot)
