@@ -803,11 +803,5 @@ def test_snowflake_yml_deploys_the_app_with_the_library() -> None:
     assert "build/" in (APP_DIR / ".gitignore").read_text().splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="moviecdc/__init__.py imports LocalSession eagerly, so `import moviecdc` needs duckdb and fakesnow, "
-    "which Snowflake's Anaconda channel lacks: Streamlit in Snowflake cannot import the library until that import "
-    "is lazy (PEP 562 __getattr__). Remove this marker when it is.",
-)
 def test_environment_yml_lists_every_package_the_app_imports() -> None:
     assert third_party_packages_of_the_app() <= environment_packages()

@@ -15,8 +15,19 @@ def test_all_matches_what_the_package_exports() -> None:
         m.name
         for m in pkgutil.iter_modules(moviecdc.__path__)
     }
+    lazy = {"LocalSession"}  # imported on first use (module __getattr__)
     assert sorted(moviecdc.__all__) == moviecdc.__all__
-    assert set(moviecdc.__all__) - {"__version__"} == public
+    assert set(moviecdc.__all__) - {"__version__"} == public | lazy
+
+
+def test_importing_moviecdc_does_not_load_the_local_engine() -> None:
+    # Streamlit in Snowflake has no DuckDB/fakesnow: the package must import without them.
+    import subprocess
+    import sys
+
+    code = "import sys, moviecdc, moviecdc.dashboard; print('duckdb' in sys.modules, 'fakesnow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
 
 
 def test_every_name_in_all_resolves() -> None:

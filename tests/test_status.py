@@ -132,6 +132,27 @@ def test_status_sends_read_only_statements_in_order(mocker: MockerFixture) -> No
     ]
 
 
+def test_a_suspended_dynamic_table_is_not_healthy(mocker: MockerFixture) -> None:
+    def answer(text: str) -> list[Row]:
+        if text.startswith("SHOW DYNAMIC TABLES") and "INSIGHTS" in text:
+            return [
+                Row(
+                    name="MOVIES_BOOKING_INSIGHTS",
+                    schema_name="PUBLIC",
+                    target_lag="2 minutes",
+                    refresh_mode="INCREMENTAL",
+                    scheduling_state="SUSPENDED",
+                    data_timestamp=T0,
+                )
+            ]
+        return snowflake_answers(text)
+
+    status = Pipeline(answering(mocker, answer)).status()
+    assert status.deployed
+    assert not status.healthy
+    assert str(status).splitlines()[0] == "pipeline: NEEDS ATTENTION"
+
+
 def test_status_of_an_undeployed_pipeline(mocker: MockerFixture) -> None:
     session = answering(mocker, lambda text: [])
     status = Pipeline(session).status()

@@ -6,6 +6,8 @@
 'CREATE TABLE'
 """
 
+import typing as _typing
+
 from moviecdc.config import GoldRefresh, PipelineConfig, RefreshMode
 from moviecdc.errors import (
     ConfigError,
@@ -17,12 +19,24 @@ from moviecdc.errors import (
 )
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, RawSource, SilverLayer
-from moviecdc.local import LocalSession
 from moviecdc.pipeline import DeployReport, Pipeline, StepResult
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
 
 __version__ = "0.1.0"
+
+if _typing.TYPE_CHECKING:
+    from moviecdc.local import LocalSession
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # LocalSession is imported on first use (PEP 562): the embedded engine needs DuckDB and fakesnow, which
+    # Streamlit in Snowflake cannot install, and the rest of the library must import there without them.
+    if name == "LocalSession":
+        from moviecdc.local import LocalSession  # noqa: PLC0415
+
+        return LocalSession
+    raise AttributeError(f"module 'moviecdc' has no attribute {name!r}")
 
 __all__ = [
     "BOOKINGS",

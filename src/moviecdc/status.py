@@ -121,11 +121,13 @@ class PipelineStatus:
 
     @property
     def healthy(self) -> bool:
-        """Deployed, stream fresh, tasks started, no failed last run or refresh."""
+        """Deployed, stream fresh, tasks started, dynamic tables running, no failed last run or refresh."""
         failed_task = any(t.last_runs and t.last_runs[0].state.startswith("FAILED") for t in self.tasks)
         failed_refresh = any(d.last_refreshes and d.last_refreshes[0].state == "FAILED" for d in self.dynamic_tables)
         started = all(t.state.lower() == "started" for t in self.tasks)
-        return self.deployed and not self.stream.stale and started and not failed_task and not failed_refresh
+        running = all(d.scheduling_state.upper() == "RUNNING" for d in self.dynamic_tables)
+        failed = failed_task or failed_refresh
+        return self.deployed and not self.stream.stale and started and running and not failed
 
     def __str__(self) -> str:
         lines = [f"pipeline: {'healthy' if self.healthy else 'NEEDS ATTENTION'}", f"  {self.stream}"]
