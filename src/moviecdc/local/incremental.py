@@ -145,8 +145,13 @@ def _non_deterministic(node: exp.Expr) -> bool:
     )
 
 
-def replace_source(query: exp.Expr, source: ObjectName, resolve: Resolver, replacement: exp.Table) -> exp.Expr:
-    """A copy of ``query`` reading ``replacement`` wherever it read ``source`` (aliases kept)."""
+def replace_source(
+    query: exp.Expr, source: ObjectName, resolve: Resolver, replacement: exp.Table | exp.Subquery
+) -> exp.Expr:
+    """A copy of ``query`` reading ``replacement`` (a table or a subquery) wherever it read ``source``.
+
+    The reference's alias is kept (or the table's name becomes the alias), so qualified columns still bind.
+    """
     copy = query.copy()
     for node in table_references(copy):
         if resolve(node) != source:

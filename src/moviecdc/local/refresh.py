@@ -37,7 +37,7 @@ from moviecdc.local import capture, catalog, dynamic_catalog
 from moviecdc.local.catalog import DELETE, HIDDEN_SCHEMA, INSERT, ROW_ID, StreamDef, TrackedTable
 from moviecdc.local.dynamic_catalog import MAX_CONSECUTIVE_FAILURES, DynamicTable, RefreshRecord, Source
 from moviecdc.local.incremental import deterministic, replace_source
-from moviecdc.local.names import ObjectName, from_table, literal, quote
+from moviecdc.local.names import ObjectName, from_table, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
@@ -102,16 +102,16 @@ _SQL: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], str]] = weakref.We
 _SQL_ENTRIES = 256
 
 
-def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, ObjectName] | None = None) -> str:
-    """The table's query in DuckDB SQL; ``restricted`` = (source, replacement) reads the replacement instead."""
-    key = (table.query, f"{restricted[0].sql}->{restricted[1].sql}" if restricted else "")
+def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, exp.Subquery] | None = None) -> str:
+    """The table's query in DuckDB SQL; ``restricted`` = (source, subquery) reads the subquery instead."""
+    key = (table.query, f"{restricted[0].sql}->{restricted[1].sql()}" if restricted else "")
     cache = _SQL.setdefault(engine, {})
     if key in cache:
         return cache[key]
     ast = query_ast(engine, table)
     cacheable = deterministic(ast)
     if restricted is not None:
-        ast = replace_source(ast, restricted[0], resolver_for(table.name), restricted[1].table())
+        ast = replace_source(ast, restricted[0], resolver_for(table.name), restricted[1])
     sql = engine.transform(ast)
     if cacheable:
         if len(cache) >= _SQL_ENTRIES:
@@ -265,16 +265,9 @@ def _insert(engine: Engine, tracked: TrackedTable, sql: str) -> int:
         rows = engine.con.execute(insert).fetchall()
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
-    sequence = literal(catalog.hidden(tracked.name.database, "ROW_ID_SEQ").sql)
-    boundary = int(engine.con.execute(f"SELECT nextval({sequence})").fetchall()[0][0])
-    rows = engine.con.execute(insert).fetchall()
-    # New rows take ROW_IDs above the boundary: log exactly them, read back from the storage.
-    engine.con.execute(
-        f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
-        f"SELECT {int(seq)}, {quote(ROW_ID)}, {INSERT}, {cols} FROM {tracked.data.sql} WHERE {quote(ROW_ID)} > ?",
-        [boundary],
-    )
-    return int(rows[0][0]) if rows else 0
+    added = engine.arrow(f"{insert} RETURNING {quote(ROW_ID)}, {cols}")
+    capture.write_log(engine, tracked, seq, INSERT, added)
+    return int(added.num_rows)
 
 
 # -- one refresh --------------------------------------------------------------------------------------------
@@ -340,16 +333,18 @@ def _advance(engine: Engine, streams: list[tuple[Source, StreamDef | None]], sna
 
 
 def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: StreamDef, snapshot: int) -> _Done:
+    """Partition-local recompute (see :mod:`moviecdc.local.incremental`)."""
     assert table.source_key is not None
     assert table.output_key is not None
     src = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
     assert src is not None
     con = engine.con
-    # A fixed name per table, so that the restricted query's DuckDB SQL is the same at every refresh.
-    keys, rows = engine.temp_name("DT_KEYS"), ObjectName("temp", "main", f"_MOVIECDC_DT{table.uid}_{table.database}")
+    # A fixed name per table, so that the restricted query (and its DuckDB SQL) is the same at every refresh.
+    keys = ObjectName("temp", "main", f"_MOVIECDC_DT{table.uid}_{table.database}_KEYS")
     key = quote(table.source_key)
     con.execute(
-        f"CREATE TEMP TABLE {keys.sql} AS SELECT DISTINCT {key} AS K FROM {src.log.sql} WHERE SEQ > ? AND SEQ <= ?",
+        f"CREATE OR REPLACE TEMP TABLE {keys.sql} AS SELECT DISTINCT {key} AS K FROM {src.log.sql} "
+        "WHERE SEQ > ? AND SEQ <= ?",
         [stream.offset, snapshot],
     )
     has_null = bool(con.execute(f"SELECT count(*) FILTER (WHERE K IS NULL) > 0 FROM {keys.sql}").fetchall()[0][0])
@@ -358,15 +353,12 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
         test = f"{quote(column)} IN (SELECT K FROM {keys.sql} WHERE K IS NOT NULL)"
         return f"({test} OR {quote(column)} IS NULL)" if has_null else test
 
-    con.execute(
-        f"CREATE TEMP TABLE {rows.sql} AS SELECT {src.quoted_columns} FROM {src.data.sql} "
-        f"WHERE {affected(table.source_key)}"
-    )
+    # The source rows of the affected keys, read in place (the semi join's filter reaches the scan).
+    rows = parse_one(f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE {affected(table.source_key)}")
     tracked = storage(engine, table)
     deleted = _delete(engine, tracked, affected(table.output_key))
-    inserted = _insert(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
+    inserted = _insert(engine, tracked, duckdb_sql(engine, table, (source.name, exp.Subquery(this=rows))))
     con.execute(f"DROP TABLE {keys.sql}")
-    con.execute(f"DROP TABLE {rows.sql}")
     _advance(engine, [(source, stream)], snapshot)
     return _Done(table, INCREMENTAL, inserted, deleted)
 
