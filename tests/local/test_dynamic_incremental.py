@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moviecdc import GoldLayer, Pipeline, SilverLayer, StatementKind
-from moviecdc.local import LocalSession
+from moviecdc.local import LocalSession, aggregates
 from moviecdc.local.incremental import analyse
 from moviecdc.local.names import ObjectName
 
@@ -53,6 +53,27 @@ def test_the_pipeline_queries_are_local_in_their_keys() -> None:
     assert plan_of(str(SilverLayer().silver_sql()))[:2] == ("BOOKING_ID", "BOOKING_ID")
     assert plan_of(str(SilverLayer().rejected_sql()))[:2] == ("BOOKING_ID", "BOOKING_ID")
     assert plan_of(str(GoldLayer().gold_sql()))[:2] == ("MOVIE_ID", "MOVIE_ID")
+
+
+def test_which_group_by_queries_keep_aggregate_state() -> None:
+    gold = aggregates.analyse(parse_one(str(GoldLayer().gold_sql())))
+    assert gold is not None
+    assert ([c.kind for c in gold.calls], gold.group_outputs) == (
+        ["COUNT_STAR", "SUM", "SUM", "SUM", "MAX"],
+        ("MOVIE_ID",),
+    )
+    assert aggregates.analyse(parse_one(GENERIC[1])) is not None
+    assert aggregates.analyse(parse_one(GENERIC[5])) is not None
+    for query in (
+        "SELECT K, AVG(V) AS A FROM T GROUP BY K",  # AVG is not kept
+        "SELECT K, COUNT(DISTINCT V) AS D FROM T GROUP BY K",
+        "SELECT K, SUM(V) AS S FROM T GROUP BY K HAVING SUM(V) > 1",
+        "SELECT K, SUM(V) FROM T GROUP BY K",  # unaliased: DuckDB names it
+        "SELECT SUM(V) AS S FROM T GROUP BY K",  # the group column must be in the output
+        "SELECT K, V, COUNT(*) AS N FROM T GROUP BY K",  # V is not grouped
+        "SELECT K, SUM(V) OVER (PARTITION BY K) AS S FROM T GROUP BY K, V",
+    ):
+        assert aggregates.analyse(parse_one(query)) is None, query
 
 
 @pytest.mark.parametrize(
@@ -222,6 +243,8 @@ GENERIC = [
     "WITH D AS (SELECT DISTINCT K, V FROM T WHERE V IS NOT NULL) SELECT K AS KEY, COUNT(*) AS N FROM D GROUP BY K",
     "SELECT K, V, COUNT(*) OVER (PARTITION BY K, J) AS C FROM T UNION ALL SELECT K, -V, 0 FROM T WHERE J = 'x'",
     "SELECT K, J, SUM(V) AS S FROM T GROUP BY K, J HAVING COUNT(*) > 1",
+    "SELECT J, K, CAST(SUM(V * 2) AS DECIMAL(10, 1)) AS S2, COUNT(V) AS CV, MAX(V) - MIN(V) AS SPREAD, "
+    "MAX(J) AS TOP_J FROM T WHERE V <> 0 GROUP BY K, J",
 ]
 generic_row = st.tuples(
     st.none() | st.sampled_from(["a", "b", "c"]),

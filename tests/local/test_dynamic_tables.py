@@ -147,6 +147,19 @@ def test_a_time_lag_falls_due_at_data_timestamp_plus_lag(session: LocalSession) 
     ]
 
 
+def test_aggregate_state_follows_deletes_of_the_extreme_and_of_whole_groups(session: LocalSession) -> None:
+    session.sql(TOTALS).collect()
+    session.sql("DELETE FROM EVENTS WHERE V = 2").collect()  # a's MAX goes: recomputed from a's rows
+    session.sql("UPDATE EVENTS SET V = 7 WHERE K = 'b'").collect()
+    run_at(session, T0 + MINUTE)
+    assert totals(session) == [("a", 1, 1), ("b", 1, 7)]
+    session.sql("DELETE FROM EVENTS WHERE K = 'a'").collect()  # the group disappears
+    session.sql("INSERT INTO EVENTS VALUES (NULL, 4), (NULL, NULL)").collect()  # a NULL group
+    run_at(session, T0 + 2 * MINUTE)
+    assert rows(session, "SELECT * FROM TOTALS ORDER BY K NULLS FIRST") == [(None, 2, 4), ("b", 1, 7)]
+    assert [a for _, a, _ in history(session, "TOTALS")] == ["REINITIALIZE", "INCREMENTAL", "INCREMENTAL"]
+
+
 def test_advance_drives_the_refreshes(session: LocalSession) -> None:
     session.sql(TOTALS).collect()
     session.sql("INSERT INTO EVENTS VALUES ('b', 6)").collect()

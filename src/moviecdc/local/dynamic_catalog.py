@@ -26,13 +26,13 @@ from moviecdc.local.names import ObjectName
 
 _TABLE_COLUMNS = (
     "DT_UID", "SCHEMA_NAME", "TABLE_NAME", "STORAGE_UID", "TEXT", "QUERY", "TARGET_LAG", "TARGET_LAG_SEC",
-    "WAREHOUSE", "DECLARED_MODE", "REFRESH_MODE", "MODE_REASON", "SOURCE_KEY", "OUTPUT_KEY", "INITIALIZE",
+    "WAREHOUSE", "DECLARED_MODE", "REFRESH_MODE", "MODE_REASON", "STRATEGY", "SOURCE_KEY", "OUTPUT_KEY", "INITIALIZE",
     "COMMENT", "SUSPENDED", "SUSPEND_REASON", "LAST_SUSPENDED_ON", "INITIALIZED", "DATA_TIMESTAMP",
     "LAG_BASE", "CONSECUTIVE_FAILURES", "CREATED_ON",
 )  # fmt: skip
 _FIELDS = (
     "uid", "schema", "table", "storage_uid", "text", "query", "target_lag", "lag_seconds", "warehouse",
-    "declared_mode", "refresh_mode", "mode_reason", "source_key", "output_key", "initialize", "comment",
+    "declared_mode", "refresh_mode", "mode_reason", "strategy", "source_key", "output_key", "initialize", "comment",
     "suspended", "suspend_reason", "last_suspended_on", "initialized", "data_timestamp", "lag_base",
     "consecutive_failures", "created_on",
 )  # fmt: skip
@@ -65,6 +65,7 @@ class DynamicTable:
     declared_mode: str  # AUTO | FULL | INCREMENTAL, as written
     refresh_mode: str  # FULL | INCREMENTAL, what refreshes do
     mode_reason: str | None
+    strategy: str | None  # how INCREMENTAL refreshes run: PARTITION (incremental.py) | AGGREGATE (aggregates.py)
     source_key: str | None  # the source column of partition-local refresh
     output_key: str | None  # the table's column carrying it
     initialize: str  # ON_CREATE | ON_SCHEDULE

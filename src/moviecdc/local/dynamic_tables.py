@@ -33,12 +33,12 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local import catalog, dynamic_catalog, dynamic_ddl, refresh
+from moviecdc.local import aggregates, catalog, dynamic_catalog, dynamic_ddl, dynamic_storage, refresh_runs
 from moviecdc.local.dispatch import unsupported
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
 from moviecdc.local.incremental import Plan, analyse, qualify, table_references
 from moviecdc.local.names import _TOKENIZER, ObjectName, display_part, from_table, take_name
-from moviecdc.local.refresh import FULL, INCREMENTAL, Step
+from moviecdc.local.refresh import FULL, INCREMENTAL, Step, choose_strategy
 from moviecdc.local.results import SUCCESS, Result, from_records, status
 from moviecdc.local.statements import run_parsed
 
@@ -103,7 +103,7 @@ def run_due(engine: Engine, now: datetime) -> None:
     due = [table for table in tables.values() if (time := _due(table, tables)) is not None and time <= now]
     if due:
         try:
-            refresh.run(engine, [Step(t, "SCHEDULED") for t in _with_upstream(due, tables)], scheduled_for=now)
+            refresh_runs.run(engine, [Step(t, "SCHEDULED") for t in _with_upstream(due, tables)], scheduled_for=now)
         finally:
             _forget(engine)
 
@@ -125,7 +125,7 @@ def _forget(engine: Engine) -> None:
 def _due(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> datetime | None:
     if table.lag_seconds is None or _suspended(table, tables):
         return None
-    base = table.lag_base or table.created_on.replace(microsecond=0)  # see refresh.lag_base
+    base = table.lag_base or table.created_on.replace(microsecond=0)  # see refresh_runs.lag_base
     return base + timedelta(seconds=table.lag_seconds)
 
 
@@ -178,7 +178,7 @@ def create(engine: Engine, statement: Statement) -> Result:
     definition = {
         "text": statement.text, "query": query, "target_lag": spec.target_lag, "lag_seconds": spec.lag_seconds,
         "warehouse": spec.warehouse, "declared_mode": spec.refresh_mode, "refresh_mode": mode, "mode_reason": reason,
-        "source_key": plan.key if mode == INCREMENTAL else None,
+        "strategy": None, "source_key": plan.key if mode == INCREMENTAL else None,
         "output_key": plan.output_key if mode == INCREMENTAL else None, "comment": spec.comment,
     }  # fmt: skip
     with engine.atomic():
@@ -189,7 +189,7 @@ def create(engine: Engine, statement: Statement) -> Result:
                 # Snowflake keeps the data when only TARGET_LAG, WAREHOUSE or COMMENT change.
                 dynamic_catalog.save(engine.con, existing.with_(**definition))
                 return status(SUCCESS)
-            refresh.drop_streams(engine, existing)
+            dynamic_storage.drop_streams(engine, existing)
             sources = tuple(Source(n, None) for n in plan.sources)
             table = existing.with_(**definition, sources=sources, initialized=False)
             dynamic_catalog.save(engine.con, table)
@@ -241,7 +241,7 @@ def _define(
             raise LocalEngineError(f"SQL compilation error: Object '{name.display}' does not exist or not authorized.")
         if kind == "VIEW":
             views.append(name)
-    plan = analyse(qualified, refresh.resolver_for(spec.name), lambda n: refresh.columns_of(engine, n))
+    plan = analyse(qualified, dynamic_storage.resolver_for(spec.name), lambda n: dynamic_storage.columns_of(engine, n))
     if views and plan.incremental:
         plan = Plan(plan.sources, reason=f"it reads view {views[0].display}; only tables' changes are tracked")
     return qualified.sql(dialect="snowflake"), plan
@@ -276,13 +276,9 @@ def _new_table(
         initialized=False, data_timestamp=None, lag_base=None, consecutive_failures=0, created_on=now,
         sources=tuple(Source(n, None) for n in plan.sources), **definition,
     )  # fmt: skip
-    shape = refresh.result_shape(engine, refresh.duckdb_sql(engine, table))
-    if table.output_key is not None and table.output_key not in [n for n, _ in shape]:
-        table = table.with_(
-            refresh_mode=FULL, source_key=None, output_key=None,
-            mode_reason=f"The key column {table.output_key} was not found in the result; refreshed in full.",
-        )  # fmt: skip
-    return table.with_(storage_uid=refresh.create_storage(engine, spec.name, shape).uid)
+    shape = dynamic_storage.result_shape(engine, dynamic_storage.duckdb_sql(engine, table))
+    table = choose_strategy(table, shape)
+    return table.with_(storage_uid=dynamic_storage.create_storage(engine, spec.name, shape).uid)
 
 
 def _initialise(engine: Engine, table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> None:
@@ -290,15 +286,16 @@ def _initialise(engine: Engine, table: DynamicTable, tables: dict[ObjectName, Dy
     upstream = [t for t in _with_upstream(_upstream(table, tables), tables) if t.name != table.name]
     steps = [Step(t, "CREATION") for t in upstream] + [Step(table, "CREATION", reinitialise=True)]
     try:
-        refresh.refresh_all(engine, steps, engine.now())
-    except refresh.RefreshError as failure:
+        refresh_runs.refresh_all(engine, steps, engine.now())
+    except refresh_runs.RefreshError as failure:
         raise LocalEngineError(
             f"The initial refresh of {failure.step.table.name.display} failed: {failure}"
         ) from failure.cause
 
 
 def _drop_objects(engine: Engine, table: DynamicTable) -> None:
-    refresh.drop_streams(engine, table)
+    dynamic_storage.drop_streams(engine, table)
+    engine.con.execute(f"DROP TABLE IF EXISTS {aggregates.state_table(table).sql}")
     tracked = engine.tracked_by_uid(table.database, table.storage_uid)
     if tracked is not None:
         catalog.untrack(engine.con, tracked)  # readers' streams on it become stale: they reinitialise
@@ -321,7 +318,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
     if spec.action == "REFRESH":
         # Like Snowflake, a manual refresh first brings the tables it reads to the same snapshot.
         steps = [Step(t, "MANUAL") for t in _with_upstream([table], tables)]
-        for record in refresh.run(engine, steps):
+        for record in refresh_runs.run(engine, steps):
             if record.table.name == table.name and record.state != "SUCCEEDED":
                 raise LocalEngineError(f"Refresh of dynamic table {table.name.display} failed: {record.message}")
         return status(SUCCESS)
