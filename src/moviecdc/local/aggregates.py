@@ -13,8 +13,10 @@ running value, and a refresh reads only the source's change log:
 1. the delta per group: added images count +1, removed images -1 (an update is one of each); sums of the
    added and of the removed values; the largest / smallest removed and added values;
 2. the new state: counts and sums move by the delta (a sum whose non-NULL count reaches 0 is NULL); a MAX
-   (MIN) moves to the largest (smallest) added value, unless a removed value reaches the current extreme:
-   then that group's state is recomputed from its source rows (partition-local, for those groups only);
+   (MIN) moves to the largest (smallest) added value, unless a removed value reaches the current extreme
+   and no added value goes beyond every removed one: then that group's state is recomputed from its source
+   rows (for those groups only). In the pipeline an update always adds a newer timestamp than it removes,
+   so Gold's ``MAX(LATEST_CHANGE_TIMESTAMP)`` is never recomputed that way;
 3. groups whose count reaches 0 disappear; the output rows of the changed groups are written again from
    their state.
 
@@ -274,9 +276,13 @@ def merge_sql(plan: Aggregation, delta: ObjectName, state: ObjectName) -> str:
                 f"ELSE coalesce(S.{v}, 0) + coalesce(D.{a}, 0) - coalesce(D.{r}, 0) END AS {v}"
             )
         elif call.kind in ("MIN", "MAX"):
-            best, reached = ("greatest", ">=") if call.kind == "MAX" else ("least", "<=")
+            best, reached, beyond = ("greatest", ">=", ">") if call.kind == "MAX" else ("least", "<=", "<")
             out.append(f"{best}(S.{v}, D.{a}) AS {v}")  # DuckDB's greatest / least skip NULLs
-            dirty.append(f"(D.{r} IS NOT NULL AND (S.{v} IS NULL OR D.{r} {reached} S.{v}))")
+            # The old extreme may be gone (a removed value reaches it) and no surviving added value is beyond
+            # it: an added value beyond every removed one was not removed, so it is the new extreme.
+            reaches = f"(S.{v} IS NULL OR D.{r} {reached} S.{v})"
+            replaced = f"(D.{a} IS NOT NULL AND D.{a} {beyond} D.{r} AND (S.{v} IS NULL OR D.{a} {reached} S.{v}))"
+            dirty.append(f"(D.{r} IS NOT NULL AND {reaches} AND NOT {replaced})")
     out.append(f"({' OR '.join(dirty)}) AS DIRTY")
     return f"SELECT {', '.join(out)} FROM {delta.sql} AS D LEFT JOIN {state.sql} AS S ON {same}"
 

@@ -24,22 +24,30 @@ those read, refresh from one snapshot in one transaction, upstream first (:mod:`
 from __future__ import annotations
 
 import weakref
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from fakesnow.dialect import parse_one
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local import aggregates, catalog, dynamic_catalog, dynamic_ddl, dynamic_storage, refresh_runs
+from moviecdc.local import (
+    aggregates,
+    catalog,
+    dynamic_catalog,
+    dynamic_ddl,
+    dynamic_graph,
+    dynamic_show,
+    dynamic_storage,
+    refresh_runs,
+)
 from moviecdc.local.dispatch import unsupported
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
 from moviecdc.local.incremental import Plan, analyse, qualify, table_references
 from moviecdc.local.names import _TOKENIZER, ObjectName, display_part, from_table, take_name
 from moviecdc.local.refresh import FULL, INCREMENTAL, Step, choose_strategy
-from moviecdc.local.results import SUCCESS, Result, from_records, status
+from moviecdc.local.results import SUCCESS, Result, status
 from moviecdc.local.statements import run_parsed
 
 if TYPE_CHECKING:
@@ -52,7 +60,7 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.register(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", _changing(create))
     dispatcher.register(r"ALTER DYNAMIC TABLE", _changing(alter))
     dispatcher.register(r"DROP DYNAMIC TABLE", _changing(drop))
-    dispatcher.register(r"SHOW DYNAMIC TABLES", show)
+    dispatcher.register(r"SHOW DYNAMIC TABLES", dynamic_show.show)
     dispatcher.register(
         r"DESC(RIBE)? DYNAMIC TABLE",
         unsupported("DESCRIBE DYNAMIC TABLE", "Use SHOW DYNAMIC TABLES, or DESCRIBE TABLE for the columns."),
@@ -87,7 +95,7 @@ def next_due(engine: Engine) -> datetime | None:
     this module drops; :func:`run_due` reads the catalog itself, so a stale answer costs one empty call.
     """
     tables = _cached(engine)
-    times = [t for t in (_due(table, tables) for table in tables.values()) if t is not None]
+    times = [t for t in (dynamic_graph.due(table, tables) for table in tables.values()) if t is not None]
     return min(times, default=None)
 
 
@@ -100,10 +108,12 @@ def run_due(engine: Engine, now: datetime) -> None:
     """
     _forget(engine)
     tables = dynamic_catalog.load(engine.con)
-    due = [table for table in tables.values() if (time := _due(table, tables)) is not None and time <= now]
+    due = [table for table in tables.values() if (time := dynamic_graph.due(table, tables)) is not None and time <= now]
     if due:
         try:
-            refresh_runs.run(engine, [Step(t, "SCHEDULED") for t in _with_upstream(due, tables)], scheduled_for=now)
+            refresh_runs.run(
+                engine, [Step(t, "SCHEDULED") for t in dynamic_graph.with_upstream(due, tables)], scheduled_for=now
+            )
         finally:
             _forget(engine)
 
@@ -120,40 +130,6 @@ def _cached(engine: Engine) -> dict[ObjectName, DynamicTable]:
 
 def _forget(engine: Engine) -> None:
     _CACHE.pop(engine, None)
-
-
-def _due(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> datetime | None:
-    if table.lag_seconds is None or _suspended(table, tables):
-        return None
-    base = table.lag_base or table.created_on.replace(microsecond=0)  # see refresh_runs.lag_base
-    return base + timedelta(seconds=table.lag_seconds)
-
-
-def _upstream(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> list[DynamicTable]:
-    return [tables[s.name] for s in table.sources if s.name in tables]
-
-
-def _suspended(table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> bool:
-    """Suspended itself, or reading (through any depth) a suspended table (Snowflake: UPSTREAM_SUSPENDED)."""
-    return table.suspended or any(_suspended(up, tables) for up in _upstream(table, tables))
-
-
-def _with_upstream(roots: list[DynamicTable], tables: dict[ObjectName, DynamicTable]) -> list[DynamicTable]:
-    """``roots`` and every dynamic table they read, each once, upstream before downstream."""
-    order: list[DynamicTable] = []
-    seen: set[ObjectName] = set()
-
-    def visit(table: DynamicTable) -> None:
-        if table.name in seen:
-            return
-        seen.add(table.name)
-        for up in _upstream(table, tables):
-            visit(up)
-        order.append(table)
-
-    for root in roots:
-        visit(root)
-    return order
 
 
 # -- CREATE [OR REPLACE | OR ALTER] DYNAMIC TABLE ----------------------------------------------------------------
@@ -228,7 +204,8 @@ def _define(
                 f"SQL compilation error: dynamic table {spec.name.display} cannot read stream {name.display}: "
                 "dynamic tables cannot read from streams. Read the stream's base table instead."
             )
-        if name == spec.name or spec.name in {t.name for t in _with_upstream(_upstream_of(name, tables), tables)}:
+        reads = dynamic_graph.with_upstream([tables[name]] if name in tables else [], tables)
+        if name == spec.name or spec.name in {t.name for t in reads}:
             raise LocalEngineError(f"SQL compilation error: dynamic table {spec.name.display} would read itself.")
         if name.database != spec.name.database:
             raise UnsupportedSqlError(
@@ -245,10 +222,6 @@ def _define(
     if views and plan.incremental:
         plan = Plan(plan.sources, reason=f"it reads view {views[0].display}; only tables' changes are tracked")
     return qualified.sql(dialect="snowflake"), plan
-
-
-def _upstream_of(name: ObjectName, tables: dict[ObjectName, DynamicTable]) -> list[DynamicTable]:
-    return [tables[name]] if name in tables else []
 
 
 def _mode(declared: str, plan: Plan) -> tuple[str, str | None]:
@@ -283,7 +256,9 @@ def _new_table(
 
 def _initialise(engine: Engine, table: DynamicTable, tables: dict[ObjectName, DynamicTable]) -> None:
     """The creation refresh: upstream tables first, all at one DATA_TIMESTAMP; a failure fails the statement."""
-    upstream = [t for t in _with_upstream(_upstream(table, tables), tables) if t.name != table.name]
+    upstream = [
+        t for t in dynamic_graph.with_upstream(dynamic_graph.upstream(table, tables), tables) if t.name != table.name
+    ]
     steps = [Step(t, "CREATION") for t in upstream] + [Step(table, "CREATION", reinitialise=True)]
     try:
         refresh_runs.refresh_all(engine, steps, engine.now())
@@ -317,7 +292,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
         raise _missing(spec.name)
     if spec.action == "REFRESH":
         # Like Snowflake, a manual refresh first brings the tables it reads to the same snapshot.
-        steps = [Step(t, "MANUAL") for t in _with_upstream([table], tables)]
+        steps = [Step(t, "MANUAL") for t in dynamic_graph.with_upstream([table], tables)]
         for record in refresh_runs.run(engine, steps):
             if record.table.name == table.name and record.state != "SUCCEEDED":
                 raise LocalEngineError(f"Refresh of dynamic table {table.name.display} failed: {record.message}")
@@ -350,44 +325,6 @@ def drop(engine: Engine, statement: Statement) -> Result:
 
 def _missing(name: ObjectName) -> LocalEngineError:
     return LocalEngineError(f"SQL compilation error: Dynamic table '{name.display}' does not exist or not authorized.")
-
-
-# -- SHOW DYNAMIC TABLES -------------------------------------------------------------------------------------------
-
-_TZ = pa.timestamp("us", tz="UTC")
-SHOW_COLUMNS = (
-    ("created_on", _TZ), ("name", pa.string()), ("reserved", pa.string()), ("database_name", pa.string()),
-    ("schema_name", pa.string()), ("cluster_by", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64()),
-    ("owner", pa.string()), ("target_lag", pa.string()), ("refresh_mode", pa.string()),
-    ("refresh_mode_reason", pa.string()), ("warehouse", pa.string()), ("comment", pa.string()), ("text", pa.string()),
-    ("automatic_clustering", pa.string()), ("scheduling_state", pa.string()), ("last_suspended_on", _TZ),
-    ("is_clone", pa.string()), ("is_replica", pa.string()), ("is_iceberg", pa.string()), ("data_timestamp", _TZ),
-    ("owner_role_type", pa.string()),
-)  # fmt: skip
-
-
-def show(engine: Engine, statement: Statement) -> Result:
-    selected = dynamic_ddl.parse_show(engine, statement.text)
-    tables = dynamic_catalog.load(engine.con)
-    rows = []
-    for table in sorted(tables.values(), key=lambda t: (t.name.name, t.name.database, t.name.schema)):
-        if not selected.matches(table.name):
-            continue
-        tracked = engine.tracked_by_uid(table.database, table.storage_uid)
-        count = engine.con.execute(f"SELECT count(*) FROM {tracked.data.sql}").fetchall()[0][0] if tracked else None
-        rows.append((
-            _utc(table.created_on), table.name.name, "", table.database, table.name.schema, "", count, None,
-            "SYSADMIN", table.target_lag, table.refresh_mode, table.mode_reason, table.warehouse, table.comment or "",
-            table.text, "OFF", "SUSPENDED" if _suspended(table, tables) else "RUNNING",
-            _utc(table.last_suspended_on), "false", "false", "false", _utc(table.data_timestamp), "ROLE",
-        ))  # fmt: skip
-    if selected.limit is not None:
-        rows = rows[: selected.limit]
-    return from_records([c for c, _ in SHOW_COLUMNS], rows, [t for _, t in SHOW_COLUMNS])
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
 # -- DML on a dynamic table is refused ------------------------------------------------------------------------------

@@ -208,13 +208,14 @@ def _aggregate(engine: Engine, table: DynamicTable, source: Source, stream: Stre
     con.execute(
         f"INSERT INTO {state.sql} ({columns}) SELECT {columns} FROM {temp['MERGED'].sql} WHERE N > 0 AND NOT DIRTY"
     )
-    groups = ", ".join(quote(f"G{i}") for i in range(len(plan.groups)))
-    dirty = con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {temp['DIRTY'].sql} AS SELECT {groups} FROM {temp['MERGED'].sql} "
-        "WHERE N > 0 AND DIRTY"
-    ).fetchall()
-    if dirty and int(dirty[0][0]):
+    dirty = con.execute(f"SELECT count(*) FROM {temp['MERGED'].sql} WHERE N > 0 AND DIRTY").fetchall()[0][0]
+    if dirty:
         # A MIN / MAX lost its extreme: those groups' state is recomputed from their source rows.
+        groups = ", ".join(quote(f"G{i}") for i in range(len(plan.groups)))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {temp['DIRTY'].sql} AS SELECT {groups} FROM {temp['MERGED'].sql} "
+            "WHERE N > 0 AND DIRTY"
+        )
         rows = aggregates.restricted_source(plan, src, temp["DIRTY"])
         again = translate(engine, (table.query, f"STATE {rows.sql()}"), lambda: aggregates.state_query(plan, rows))
         con.execute(f"INSERT INTO {state.sql} ({columns}) {again}")
@@ -228,14 +229,7 @@ def _aggregate(engine: Engine, table: DynamicTable, source: Source, stream: Stre
         engine, (table.query, f"OUTPUT {temp['CHANGED'].sql}"), lambda: aggregates.output_query(plan, temp["CHANGED"])
     )
     inserted = insert_rows(engine, tracked, output)
-    for kind, name in (
-        ("VIEW", "CHANGED"),
-        ("VIEW", "EVENTS"),
-        ("TABLE", "DELTA"),
-        ("TABLE", "MERGED"),
-        ("TABLE", "DIRTY"),
-    ):
-        con.execute(f"DROP {kind} {temp[name].sql}")
+    # The scratch tables (a row per changed group) stay until this table's next refresh replaces them.
     _advance(engine, [(source, stream)], snapshot)
     return Done(table, INCREMENTAL, inserted, deleted)
 
