@@ -18,6 +18,7 @@ from dynamic_helpers import due, history, rows, run_at, shown, utc
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import LocalSession
+from moviecdc.local.dynamic_tables import latest_time
 
 T0 = datetime(2026, 1, 1, 12, 0)
 MINUTE = timedelta(minutes=1)
@@ -453,6 +454,9 @@ def test_restart_from_a_path_carries_on(tmp_path: Path) -> None:
             ("SUCCEEDED", "REINITIALIZE", "CREATION"),
             ("SUCCEEDED", "INCREMENTAL", "SCHEDULED"),
         ]
+        latest = latest_time(second._engine)
+        assert latest is not None
+        assert T0 + MINUTE <= latest < T0 + MINUTE + timedelta(seconds=1)
 
 
 def test_pipeline_status_statements_run_on_local_session(session: LocalSession) -> None:

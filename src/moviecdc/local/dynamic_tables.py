@@ -118,6 +118,22 @@ def run_due(engine: Engine, now: datetime) -> None:
             _forget(engine)
 
 
+def latest_time(engine: Engine) -> datetime | None:
+    """The latest instant dynamic tables recorded (DATA_TIMESTAMPs, refresh times; naive UTC).
+
+    A session reopened on a folder should start its clock after it, so that time never runs backwards
+    in the refresh history (the scheduler's ``on_open`` does this for tasks).
+    """
+    found: list[datetime] = []
+    for db in dynamic_catalog.databases(engine.con):
+        rows = engine.con.execute(
+            f"SELECT max(greatest(DATA_TIMESTAMP, REFRESH_END_TIME)) "
+            f"FROM {catalog.hidden(db, 'DYNAMIC_TABLE_REFRESHES').sql}"
+        ).fetchall()
+        found += [r[0] for r in rows if r[0] is not None]
+    return max(found, default=None)
+
+
 _CACHE: weakref.WeakKeyDictionary[Engine, dict[ObjectName, DynamicTable]] = weakref.WeakKeyDictionary()
 
 
