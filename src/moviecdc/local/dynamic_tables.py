@@ -179,7 +179,8 @@ def create(engine: Engine, statement: Statement) -> Result:
         if existing is not None and spec.or_alter:
             if existing.query == query and existing.refresh_mode == mode:
                 # Snowflake keeps the data when only TARGET_LAG, WAREHOUSE or COMMENT change.
-                dynamic_catalog.save(engine.con, existing.with_(**definition))
+                kept = {k: v for k, v in definition.items() if k != "strategy"}  # chosen at (re)initialisation
+                dynamic_catalog.save(engine.con, existing.with_(**kept))
                 return status(SUCCESS)
             dynamic_storage.drop_streams(engine, existing)
             sources = tuple(Source(n, None) for n in plan.sources)
