@@ -280,6 +280,18 @@ def test_full_refresh_when_the_query_does_not_qualify(session: LocalSession) -> 
     ]
 
 
+def test_current_timestamp_is_taken_at_each_refresh(session: LocalSession) -> None:
+    session.sql(
+        "CREATE DYNAMIC TABLE STAMPED TARGET_LAG = '1 minute' WAREHOUSE = WH AS "
+        "SELECT K, CURRENT_TIMESTAMP() AS STAMP FROM EVENTS WHERE V = 5"
+    ).collect()
+    assert shown(session, "STAMPED")["refresh_mode"] == "FULL"
+    for minute in (1, 2):
+        session.sql(f"INSERT INTO EVENTS VALUES ('x{minute}', 0)").collect()  # a change: not NO_DATA
+        run_at(session, T0 + minute * MINUTE)
+        assert rows(session, "SELECT K, STAMP FROM STAMPED") == [("b", utc(T0 + minute * MINUTE))]
+
+
 def test_history_columns_and_statistics(session: LocalSession) -> None:
     session.sql(TOTALS).collect()
     session.sql("INSERT INTO EVENTS VALUES ('a', 4)").collect()

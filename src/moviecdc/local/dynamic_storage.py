@@ -10,6 +10,7 @@ still needs.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -61,17 +62,23 @@ _SQL_ENTRIES = 256
 
 
 def translate(engine: Engine, key: tuple[str, str], build: Callable[[], exp.Expr]) -> str:
-    """DuckDB SQL of the Snowflake query ``build()`` returns, kept under ``key`` when it is deterministic."""
+    """DuckDB SQL of the Snowflake query ``build()`` returns, kept under ``key`` (``key[0]``: the stored query)
+    when that query is deterministic: the clock's rewriters turn CURRENT_TIMESTAMP() into a literal, which
+    must be taken afresh at every refresh."""
     cache = _SQL.setdefault(engine, {})
     if key in cache:
         return cache[key]
-    ast = build()
-    sql = engine.transform(ast)
-    if deterministic(ast):
+    sql = engine.transform(build())
+    if _deterministic(key[0]):
         if len(cache) >= _SQL_ENTRIES:
             cache.clear()
         cache[key] = sql
     return sql
+
+
+@functools.lru_cache(maxsize=256)
+def _deterministic(query: str) -> bool:
+    return deterministic(parse_one(query))
 
 
 def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, exp.Subquery] | None = None) -> str:
