@@ -41,14 +41,13 @@ from typing import TYPE_CHECKING
 from fakesnow.dialect import parse_one
 from sqlglot import exp
 
-from moviecdc.local import capture, catalog
-from moviecdc.local.catalog import DELETE, ROW_ID, TrackedTable
+from moviecdc.local import catalog
+from moviecdc.local.catalog import TrackedTable
 from moviecdc.local.incremental import deterministic
 from moviecdc.local.names import ObjectName, Part, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.dynamic_catalog import DynamicTable
-    from moviecdc.local.engine import Engine
 
 AGGREGATE = "AGGREGATE"
 _KINDS = {exp.Sum: "SUM", exp.Min: "MIN", exp.Max: "MAX", exp.Count: "COUNT"}
@@ -307,14 +306,6 @@ def restricted_source(plan: Aggregation, source: TrackedTable, groups: ObjectNam
     return exp.Subquery(this=rows, alias=exp.TableAlias(this=plan.alias.copy()))
 
 
-def delete_groups(engine: Engine, storage: TrackedTable, plan: Aggregation, groups: ObjectName) -> int:
-    """Delete the output rows of the groups in ``groups``; logged when the table is read by others."""
-    sql = f"DELETE FROM {storage.data.sql} AS T WHERE {matches(plan, groups, 'T', plan.group_outputs)}"
-    if not capture.is_logged(engine, storage):
-        rows = engine.con.execute(sql).fetchall()
-        return int(rows[0][0]) if rows else 0
-    seq = engine.change_seq(storage.name.database)
-    image = ", ".join(quote(c) for c in (ROW_ID, *storage.columns))
-    removed = engine.arrow(f"{sql} RETURNING {image}")
-    capture.write_log(engine, storage, seq, DELETE, removed)
-    return int(removed.num_rows)
+def group_rows(plan: Aggregation, groups: ObjectName) -> str:
+    """DuckDB SQL: is the output row ``T`` one of the groups in ``groups``? (for :func:`delete_rows`)."""
+    return matches(plan, groups, "T", plan.group_outputs)

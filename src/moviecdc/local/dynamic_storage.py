@@ -24,7 +24,7 @@ from moviecdc.local import capture, catalog
 from moviecdc.local.catalog import DELETE, HIDDEN_SCHEMA, INSERT, ROW_ID, StreamDef, TrackedTable
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
 from moviecdc.local.incremental import deterministic, replace_source
-from moviecdc.local.names import ObjectName, from_table, quote
+from moviecdc.local.names import ObjectName, from_table, literal, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
@@ -81,16 +81,18 @@ def _deterministic(query: str) -> bool:
     return deterministic(parse_one(query))
 
 
-def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, exp.Subquery] | None = None) -> str:
-    """The table's query in DuckDB SQL; ``restricted`` = (source, subquery) reads the subquery instead."""
+def duckdb_sql(engine: Engine, table: DynamicTable, restricted: tuple[ObjectName, str] | None = None) -> str:
+    """The table's query in DuckDB SQL; ``restricted`` = (source, a SELECT's text) reads that SELECT instead
+    of the source (parsed only when the translation is not cached yet)."""
 
     def build() -> exp.Expr:
         ast = query_ast(engine, table)
         if restricted is None:
             return ast
-        return replace_source(ast, restricted[0], resolver_for(table.name), restricted[1])
+        subquery = exp.Subquery(this=parse_one(restricted[1]))
+        return replace_source(ast, restricted[0], resolver_for(table.name), subquery)
 
-    return translate(engine, (table.query, f"{restricted[0].sql}->{restricted[1].sql()}" if restricted else ""), build)
+    return translate(engine, (table.query, f"{restricted[0].sql}->{restricted[1]}" if restricted else ""), build)
 
 
 def columns_of(engine: Engine, name: ObjectName) -> list[str]:
@@ -212,15 +214,22 @@ def track_sources(engine: Engine, table: DynamicTable, names: list[ObjectName]) 
 
 
 def delete_rows(engine: Engine, tracked: TrackedTable, where: str) -> int:
-    sql = f"DELETE FROM {tracked.data.sql} WHERE {where}"
+    """Delete the rows ``where`` (SQL over the storage, aliased ``T``) selects; logged when the table is read.
+
+    The log is written in SQL from the rows about to go, then they go: two scans of the table, cheaper here
+    than fetching the deleted rows back through Arrow (``DELETE … RETURNING``).
+    """
     if not capture.is_logged(engine, tracked):
-        rows = engine.con.execute(sql).fetchall()
+        rows = engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}").fetchall()
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
-    image = ", ".join(quote(c) for c in (ROW_ID, *tracked.columns))
-    removed = engine.arrow(f"{sql} RETURNING {image}")
-    capture.write_log(engine, tracked, seq, DELETE, removed)
-    return int(removed.num_rows)
+    cols = tracked.quoted_columns
+    logged = engine.con.execute(
+        f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
+        f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} AS T WHERE {where}"
+    ).fetchall()
+    engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}")
+    return int(logged[0][0]) if logged else 0
 
 
 def delete_all(engine: Engine, tracked: TrackedTable) -> int:
@@ -232,12 +241,25 @@ def delete_all(engine: Engine, tracked: TrackedTable) -> int:
 
 
 def insert_rows(engine: Engine, tracked: TrackedTable, sql: str) -> int:
+    """Insert the rows of a DuckDB query; logged when the table is read (in SQL: the new rows, with their
+    ROW_IDs, go to a scratch table first, then to the storage and to the log)."""
     cols = tracked.quoted_columns
-    insert = f"INSERT INTO {tracked.data.sql} ({cols}) SELECT {cols} FROM ({sql}) AS Q"
     if not capture.is_logged(engine, tracked):
-        rows = engine.con.execute(insert).fetchall()
+        rows = engine.con.execute(f"INSERT INTO {tracked.data.sql} ({cols}) SELECT {cols} FROM ({sql}) AS Q").fetchall()
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
-    added = engine.arrow(f"{insert} RETURNING {quote(ROW_ID)}, {cols}")
-    capture.write_log(engine, tracked, seq, INSERT, added)
-    return int(added.num_rows)
+    rid = quote(ROW_ID)
+    sequence = literal(catalog.hidden(tracked.name.database, "ROW_ID_SEQ").sql)
+    new = ObjectName("temp", "main", f"_MOVIECDC_T{tracked.uid}_{tracked.name.database}_NEW")
+    engine.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {new.sql} AS SELECT nextval({sequence}) AS {rid}, {cols} FROM ({sql}) AS Q"
+    )
+    count = engine.con.execute(
+        f"INSERT INTO {tracked.data.sql} ({rid}, {cols}) SELECT {rid}, {cols} FROM {new.sql}"
+    ).fetchall()
+    engine.con.execute(
+        f"INSERT INTO {tracked.log.sql} (SEQ, {rid}, ACTION, {cols}) SELECT {int(seq)}, {rid}, {INSERT}, {cols} "
+        f"FROM {new.sql}"
+    )
+    engine.con.execute(f"DROP TABLE {new.sql}")
+    return int(count[0][0]) if count else 0

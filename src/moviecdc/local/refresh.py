@@ -21,9 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fakesnow.dialect import parse_one
-from sqlglot import exp
-
 from moviecdc.local import aggregates, catalog
 from moviecdc.local.catalog import StreamDef
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
@@ -173,10 +170,10 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
         return f"({test} OR {quote(column)} IS NULL)" if has_null else test
 
     # The source rows of the affected keys, read in place (the semi join's filter reaches the scan).
-    rows = parse_one(f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE {affected(table.source_key)}")
+    rows = f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE {affected(table.source_key)}"
     tracked = storage(engine, table)
     deleted = delete_rows(engine, tracked, affected(table.output_key))
-    inserted = insert_rows(engine, tracked, duckdb_sql(engine, table, (source.name, exp.Subquery(this=rows))))
+    inserted = insert_rows(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
     con.execute(f"DROP TABLE {keys.sql}")
     _advance(engine, [(source, stream)], snapshot)
     return Done(table, INCREMENTAL, inserted, deleted)
@@ -220,7 +217,7 @@ def _aggregate(engine: Engine, table: DynamicTable, source: Source, stream: Stre
         again = translate(engine, (table.query, f"STATE {rows.sql()}"), lambda: aggregates.state_query(plan, rows))
         con.execute(f"INSERT INTO {state.sql} ({columns}) {again}")
     tracked = storage(engine, table)
-    deleted = aggregates.delete_groups(engine, tracked, plan, temp["DELTA"])
+    deleted = delete_rows(engine, tracked, aggregates.group_rows(plan, temp["DELTA"]))
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {temp['CHANGED'].sql} AS SELECT * FROM {state.sql} AS S "
         f"WHERE {aggregates.matches(plan, temp['DELTA'], 'S')}"
