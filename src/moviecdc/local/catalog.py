@@ -193,22 +193,37 @@ def object_kind(con: duckdb.DuckDBPyConnection, name: ObjectName) -> str | None:
     return str(row[0][0]) if row else None
 
 
-def load_tracked(con: duckdb.DuckDBPyConnection) -> dict[ObjectName, TrackedTable]:
+def load_tracked(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -> dict[ObjectName, TrackedTable]:
+    """Every tracked table of the attached databases (``dbs``: :func:`databases`, if the caller has it).
+
+    One query per database for the definitions and one for the columns of all storage tables: loads happen
+    once per statement, so their query count is what they cost.
+    """
+    dbs = databases(con) if dbs is None else dbs
+    if not dbs:
+        return {}
+    columns: dict[tuple[str, str], list[str]] = {}
+    for db, table, column in con.execute(
+        "SELECT database_name, table_name, column_name FROM duckdb_columns() "
+        f"WHERE schema_name = ? AND database_name IN ({', '.join('?' for _ in dbs)}) "
+        "ORDER BY database_name, table_name, column_index",
+        [HIDDEN_SCHEMA, *dbs],
+    ).fetchall():
+        if column != ROW_ID:
+            columns.setdefault((db, table), []).append(column)
     tracked: dict[ObjectName, TrackedTable] = {}
-    for db in databases(con):
+    for db in dbs:
         for uid, schema, table in con.execute(
             f"SELECT TABLE_UID, SCHEMA_NAME, TABLE_NAME FROM {hidden(db, 'TRACKED').sql}"
         ).fetchall():
             name = ObjectName(db, schema, table)
-            data = hidden(db, f"T{uid}_DATA")
-            columns = tuple(c.name for c in table_columns(con, data) if c.name != ROW_ID)
-            tracked[name] = TrackedTable(int(uid), name, columns)
+            tracked[name] = TrackedTable(int(uid), name, tuple(columns.get((db, f"T{uid}_DATA"), ())))
     return tracked
 
 
-def load_streams(con: duckdb.DuckDBPyConnection) -> dict[ObjectName, StreamDef]:
+def load_streams(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -> dict[ObjectName, StreamDef]:
     streams: dict[ObjectName, StreamDef] = {}
-    for db in databases(con):
+    for db in databases(con) if dbs is None else dbs:
         rows = con.execute(
             "SELECT STREAM_UID, STREAM_DATABASE, STREAM_SCHEMA, STREAM_NAME, TABLE_UID, TABLE_SCHEMA, TABLE_NAME, "
             "MODE, SHOW_INITIAL_ROWS, INITIAL_PENDING, OFFSET_SEQ, STALE, INVALID_REASON, COMMENT, CREATED_ON "

@@ -136,14 +136,25 @@ def time_functions(now: Callable[[], datetime]) -> Callable[[exp.Expr], exp.Expr
 
 def _literal(node: exp.Expr, instant: datetime) -> exp.Expr:
     if isinstance(node, exp.CurrentDate):
-        return exp.cast(exp.Literal.string(instant.date().isoformat()), exp.DataType.Type.DATE)
+        return exp.cast(_stamp(instant.date().isoformat()), exp.DataType.Type.DATE)
     instant = _truncate(instant, node.this)
     if isinstance(node, exp.CurrentTime | exp.Localtime):
-        return exp.cast(exp.Literal.string(instant.time().isoformat()), exp.DataType.Type.TIME)
+        return exp.cast(_stamp(instant.time().isoformat()), exp.DataType.Type.TIME)
     if isinstance(node, exp.CurrentTimestamp) and node.args.get("sysdate"):
-        return exp.cast(exp.Literal.string(instant.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMPNTZ)
+        return exp.cast(_stamp(instant.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMPNTZ)
     aware = instant.replace(tzinfo=timezone.utc).isoformat(sep=" ")
-    return exp.cast(exp.Literal.string(aware), exp.DataType.Type.TIMESTAMPTZ)
+    return exp.cast(_stamp(aware), exp.DataType.Type.TIMESTAMPTZ)
+
+
+# Marks the literals of the clock's time, which change every statement: Engine.transform caches a
+# statement's translation with them as parameters, so a statement that only differs by its time hits.
+STAMP_META = "moviecdc.stamp"
+
+
+def _stamp(text: str) -> exp.Literal:
+    literal = exp.Literal.string(text)
+    literal.meta[STAMP_META] = True
+    return literal
 
 
 def _truncate(instant: datetime, precision: object) -> datetime:

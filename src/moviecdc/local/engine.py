@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,7 +27,7 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError
 from moviecdc.local import catalog
 from moviecdc.local.catalog import StreamDef, TrackedTable
-from moviecdc.local.clock import Clock, wall_clock
+from moviecdc.local.clock import STAMP_META, Clock, wall_clock
 from moviecdc.local.dispatch import Statement
 from moviecdc.local.names import ObjectName, Part, from_table, quote, resolve
 from moviecdc.local.results import Result
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 # DuckDB warns that Arrow output of a DB-API result copies the rows; fakesnow fetches every result that
 # way. The copy is of result rows only, and pytest (rightly) turns warnings into errors.
 _ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
+
+# Statements whose translation is cached (see Engine.transform), and how many translations are kept.
+_CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)
+_TRANSLATIONS = 512
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
 
@@ -59,7 +64,12 @@ class Engine:
         self._txn_snapshots: dict[str, int] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
+        self._catalog_databases: list[str] | None = None
         self._temp_counter = 0
+        # Names of reusable temporary tables in use now (see :meth:`reusable_temp_name`).
+        self._live_temps: set[str] = set()
+        # fakesnow's translation of a statement, by its Snowflake text and the session state it reads.
+        self._translations: OrderedDict[tuple[str, str | None, str | None, str], str] = OrderedDict()
         # AST rewrites applied to every parsed statement before it runs (the clock's CURRENT_TIMESTAMP(),
         # TASK_HISTORY(...)); LocalSession registers them.
         self.rewriters: list[Rewriter] = []
@@ -116,17 +126,25 @@ class Engine:
     def invalidate(self) -> None:
         self._tracked = None
         self._streams = None
+        self._catalog_databases = None
+
+    @property
+    def catalog_databases(self) -> list[str]:
+        """The attached databases that hold an engine catalog (cached like the catalog)."""
+        if self._catalog_databases is None:
+            self._catalog_databases = catalog.databases(self.con)
+        return self._catalog_databases
 
     @property
     def tracked(self) -> dict[ObjectName, TrackedTable]:
         if self._tracked is None:
-            self._tracked = catalog.load_tracked(self.con)
+            self._tracked = catalog.load_tracked(self.con, self.catalog_databases)
         return self._tracked
 
     @property
     def streams(self) -> dict[ObjectName, StreamDef]:
         if self._streams is None:
-            self._streams = catalog.load_streams(self.con)
+            self._streams = catalog.load_streams(self.con, self.catalog_databases)
         return self._streams
 
     def tracked_by_uid(self, database: str, uid: int) -> TrackedTable | None:
@@ -227,7 +245,44 @@ class Engine:
         return Result(table if table is not None else pa.table({}))
 
     def transform(self, expression: exp.Expr) -> str:
-        """Translate a Snowflake AST with fakesnow's rewrites and render it for DuckDB."""
+        """Translate a Snowflake AST with fakesnow's rewrites and render it for DuckDB.
+
+        fakesnow's rewrites cost tens of milliseconds a statement and the same statements come back every
+        simulated minute, so the DuckDB text of a query or DML statement is cached by its Snowflake text and
+        the session state the rewrites read (current database, schema, session variables). The rewrites of
+        these statements do not read the catalog (only CREATE TABLE … AS does, and DDL is never cached), so
+        no DDL has to invalidate the cache. ``expression`` may be modified in place, as fakesnow does.
+        """
+        if not isinstance(expression, _CACHEABLE):
+            return self._translate(expression)
+        stamps = [node for node in expression.find_all(exp.Literal) if node.meta_get(STAMP_META)]
+        values = [str(node.this) for node in stamps]
+        for index, node in enumerate(stamps):
+            node.set("this", _marker(index))
+        key = (
+            expression.sql(dialect="snowflake"),
+            self.database,
+            self.schema,
+            repr(sorted(self.conn.variables._variables.items())) if self.conn.variables._variables else "",
+        )
+        template = self._translations.get(key)
+        if template is not None:
+            self._translations.move_to_end(key)
+        else:
+            template = self._translate(expression.copy() if stamps else expression)
+            if not all(template.count(f"'{_marker(index)}'") == 1 for index in range(len(stamps))):
+                # fakesnow rewrote a time literal: translate this statement with its values, uncached.
+                for node, value in zip(stamps, values, strict=True):
+                    node.set("this", value)
+                return self._translate(expression)
+            self._translations[key] = template
+            if len(self._translations) > _TRANSLATIONS:
+                self._translations.popitem(last=False)
+        for index, value in enumerate(values):
+            template = template.replace(f"'{_marker(index)}'", _string(value))
+        return template
+
+    def _translate(self, expression: exp.Expr) -> str:
         transformed = self.conn.cursor()._transform(expression, None)
         return str(transformed.sql(dialect="duckdb"))
 
@@ -239,6 +294,21 @@ class Engine:
     def temp_name(self, stem: str) -> ObjectName:
         self._temp_counter += 1
         return ObjectName("temp", "main", f"_MOVIECDC_{stem}_{self._temp_counter}")
+
+    def reusable_temp_name(self, stem: str) -> ObjectName:
+        """A temporary-table name free now, the same from one statement to the next (release it when done).
+
+        Statements that read a stream are rewritten to read a temporary table; a name that repeats keeps
+        their text, and so their cached translation (:meth:`transform`), the same every time.
+        """
+        index = 1
+        while f"{stem}_{index}" in self._live_temps:
+            index += 1
+        self._live_temps.add(f"{stem}_{index}")
+        return ObjectName("temp", "main", f"_MOVIECDC_{stem}_{index}")
+
+    def release_temp_name(self, name: ObjectName) -> None:
+        self._live_temps.discard(name.name.removeprefix("_MOVIECDC_"))
 
     def register(self, table: pa.Table) -> str:
         """Expose an Arrow table to DuckDB SQL under a fresh name (unregister with :meth:`unregister`)."""
@@ -256,6 +326,10 @@ def quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_ARROW_COPY, category=UserWarning)
         yield
+
+
+def _marker(index: int) -> str:
+    return f"__MOVIECDC_STAMP_{index}__"
 
 
 def _string(value: str) -> str:

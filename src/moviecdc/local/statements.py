@@ -54,12 +54,16 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
             raise LocalEngineError(f"Stream {target.display} cannot be the target of DML; streams are read-only.")
         skip = _target_node(ast)
         read = streams.materialise_reads(engine, ast, skip=skip)
-        tracked = engine.tracked.get(target) if target is not None else None
-        result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
-        if result is None:
-            result = engine.fakesnow(ast.sql(dialect="snowflake"))
-        if isinstance(ast, _DML):
-            streams.consume(engine, read)
+        try:
+            tracked = engine.tracked.get(target) if target is not None else None
+            result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
+            if result is None:
+                result = engine.fakesnow(ast.sql(dialect="snowflake"))
+            if isinstance(ast, _DML):
+                streams.consume(engine, read)
+        except BaseException:
+            streams.release_temp(engine, read)
+            raise
         # On failure the rollback drops the temporary tables with everything else.
         streams.drop_temp(engine, read)
     return result

@@ -355,11 +355,11 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
             tracked = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
             assert tracked is not None
             snapshot = engine.snapshot(stream.catalog_db)
-            temp = engine.temp_name("DELTA")
+            temp = engine.reusable_temp_name("DELTA")
+            read.temp_tables.append(temp)
             engine.con.execute(f"CREATE TEMP TABLE {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
             done[name] = temp
             read.streams.append((stream, snapshot))
-            read.temp_tables.append(temp)
         alias = node.args.get("alias") or exp.TableAlias(this=node.this.copy())
         replacement = done[name].table()
         replacement.set("alias", alias.copy())
@@ -370,6 +370,13 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
 def drop_temp(engine: Engine, read: StreamRead) -> None:
     for temp in read.temp_tables:
         engine.con.execute(f"DROP TABLE IF EXISTS {temp.sql}")
+        engine.release_temp_name(temp)
+
+
+def release_temp(engine: Engine, read: StreamRead) -> None:
+    """Free the names of a failed statement's temporary tables (its rollback dropped the tables)."""
+    for temp in read.temp_tables:
+        engine.release_temp_name(temp)
 
 
 def consume(engine: Engine, read: StreamRead) -> None:
