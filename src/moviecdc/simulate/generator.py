@@ -206,36 +206,62 @@ class BookingSimulator:
         when_draws = rng.uniform(size=(n, 3))  # cancel time, correction time, delete time
         invalid_kinds = rng.integers(len(_Invalid), size=n)
         bad_status = rng.integers(len(_UNKNOWN_STATUSES), size=n)
-        rows = []
-        for i in range(n):
-            booking_id = f"{cfg.id_prefix}-{cfg.seed}-{self._next_number:09d}"
-            self._next_number += 1
-            booking = Booking(
-                booking_id=booking_id,
-                customer_id=f"C{int(customers[i]):0{self._customer_width}d}",
-                movie_id=self._movie_ids[int(movies[i])],
-                booking_date=self._at(float(arrive[i])),
-                status=BOOKED,
-                ticket_count=int(tickets[i]),
-                ticket_price=self._prices[int(tiers[i])],
+        # Everything below is array arithmetic and list building in the order the draws were made: the
+        # result (bookings, fates and their queue sequence numbers) is what a per-booking loop would give.
+        first = self._next_number
+        self._next_number += n
+        prefix = f"{cfg.id_prefix}-{cfg.seed}-"
+        ids = [f"{prefix}{number:09d}" for number in range(first, first + n)]
+        width = self._customer_width
+        moments: dict[float, dt.datetime] = {}
+        arrive_s = arrive.tolist()
+        for second in arrive_s:
+            if second not in moments:
+                moments[second] = self._at(second)
+        rows = list(
+            map(
+                Booking,
+                ids,
+                [f"C{customer:0{width}d}" for customer in customers.tolist()],
+                [self._movie_ids[movie] for movie in movies.tolist()],
+                [moments[second] for second in arrive_s],
+                [BOOKED] * n,
+                tickets.tolist(),
+                [self._prices[tier] for tier in tiers.tolist()],
             )
-            made, show = float(arrive[i]), float(shows[i])
-            u_invalid, u_cancel, u_correct, u_delete = fate_draws[i]
-            if u_invalid < cfg.invalid_share:
-                booking = _corrupt(booking, _Invalid(int(invalid_kinds[i])), int(bad_status[i]))
-            else:
-                self._valid.add(booking_id)
-                end = show
-                if u_cancel < cfg.cancel_share:
-                    end = made + when_draws[i, 0] * (show - made)
-                    self._schedule(end, _Fate.CANCEL, booking_id)
-                if u_correct < cfg.correction_share:
-                    self._schedule(made + when_draws[i, 1] * (end - made), _Fate.CORRECT, booking_id)
-                self._schedule(show, _Fate.COMPLETE, booking_id)
-            if u_delete < cfg.delete_share:  # any time until as long after the show as it was booked ahead
-                self._schedule(made + when_draws[i, 2] * 2 * (show - made), _Fate.DELETE, booking_id)
-            self._state[booking_id] = booking
-            rows.append(booking)
+        )
+        invalid = fate_draws[:, 0] < cfg.invalid_share
+        for i in np.flatnonzero(invalid).tolist():
+            rows[i] = _corrupt(rows[i], _Invalid(int(invalid_kinds[i])), int(bad_status[i]))
+        valid = ~invalid
+        made, show = arrive, shows
+        cancel = valid & (fate_draws[:, 1] < cfg.cancel_share)
+        cancel_at = made + when_draws[:, 0] * (show - made)
+        end = np.where(cancel, cancel_at, show)
+        due = np.column_stack(
+            (cancel_at, made + when_draws[:, 1] * (end - made), show, made + when_draws[:, 2] * 2 * (show - made))
+        )
+        scheduled = np.column_stack(
+            (cancel, valid & (fate_draws[:, 2] < cfg.correction_share), valid, fate_draws[:, 3] < cfg.delete_share)
+        )
+        fates = np.broadcast_to(
+            np.asarray([_Fate.CANCEL, _Fate.CORRECT, _Fate.COMPLETE, _Fate.DELETE], dtype=np.int64), (n, 4)
+        )
+        owners = np.broadcast_to(np.arange(n)[:, None], (n, 4))
+        count = int(scheduled.sum())
+        entries = zip(
+            due[scheduled].tolist(),
+            range(self._seq + 1, self._seq + 1 + count),
+            fates[scheduled].tolist(),
+            [ids[owner] for owner in owners[scheduled].tolist()],
+            strict=True,
+        )
+        self._seq += count
+        push, queue = heapq.heappush, self._queue
+        for entry in entries:
+            push(queue, entry)
+        self._valid.update(booking_id for booking_id, ok in zip(ids, valid.tolist(), strict=True) if ok)
+        self._state.update(zip(ids, rows, strict=True))
         return rows
 
     def _schedule(self, due: float, fate: _Fate, booking_id: str) -> None:
