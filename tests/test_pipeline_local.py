@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from moviecdc import LocalSession, Pipeline, StatementKind
 
 
@@ -31,3 +33,19 @@ def test_raw_table_and_stream_statements_run_on_local_session() -> None:
             "RAW_MOVIES_BOOKING_STREAM already exists, statement succeeded.",
             "MOVIES_BOOKING_CDC_EVENTS already exists, statement succeeded.",
         ]
+
+
+def test_a_reopened_folder_never_runs_its_clock_backwards(tmp_path: Path) -> None:
+    import datetime as dt
+
+    start = dt.datetime(2026, 11, 27, 10, 0)
+    with LocalSession(path=tmp_path / "db", database="D", schema="S", start=start) as session:
+        session.sql("CREATE TABLE T (ID INT)").collect()
+        session.sql("CREATE DYNAMIC TABLE DT TARGET_LAG = '1 minute' WAREHOUSE = W AS SELECT ID FROM T").collect()
+        session.advance(seconds=600)  # only dynamic-table refreshes record time here: no task exists
+        latest = session.sql(
+            "SELECT MAX(REFRESH_END_TIME) FROM "
+            "TABLE(D.INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(NAME => 'D.S.DT'))"
+        ).collect()[0][0]
+    with LocalSession(path=tmp_path / "db", database="D", schema="S", start=start) as reopened:
+        assert reopened.now() >= latest.replace(tzinfo=None) >= start + dt.timedelta(minutes=10)

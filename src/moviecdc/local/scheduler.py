@@ -113,7 +113,8 @@ def on_open(engine: Engine) -> None:
     A started task whose next run fell while no session was open does not run the missed instants (nor does
     Snowflake backfill); its next run becomes the first instant of its schedule from now.
     """
-    latest = task_catalog.latest_time(engine.con)
+    recorded = [task_catalog.latest_time(engine.con), dynamic_tables.latest_time(engine)]
+    latest = max((t for t in recorded if t is not None), default=None)
     if latest is not None:
         engine.clock.not_before(latest)
     now = engine.clock.now()
@@ -125,8 +126,6 @@ def on_open(engine: Engine) -> None:
         with engine.atomic():
             task_catalog.save(engine.con, replace(task, next_run=schedule.catch_up(task.next_run, now)))
     engine.statement_time = engine.clock.now()
-
-
 
 
 class RealtimeScheduler:
