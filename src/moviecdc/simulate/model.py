@@ -77,9 +77,13 @@ def bookings_frame(rows: Iterable[Booking]) -> pd.DataFrame:
     Snowflake rounds into ``NUMBER(10, 2)``); ``BOOKING_DATE`` is a naive ``datetime64``.
     """
     rows = list(rows)
-    frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    if rows:  # column by column: much cheaper than from_records' row-wise inference
+        frame = pd.DataFrame(dict(zip(COLUMNS, (list(values) for values in zip(*rows, strict=True)), strict=True)))
+    else:
+        frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     columns = dict(zip(Booking._fields, COLUMNS, strict=True))
-    frame[columns["booking_date"]] = pd.to_datetime(frame[columns["booking_date"]])
+    # cache=False: the values are mostly distinct, and the cache check alone iterates them in Python.
+    frame[columns["booking_date"]] = pd.to_datetime(frame[columns["booking_date"]], cache=False)
     frame[columns["ticket_count"]] = frame[columns["ticket_count"]].astype("Int64")
     frame[columns["ticket_price"]] = pd.array(
         [None if r.ticket_price is None else float(r.ticket_price) for r in rows], dtype="float64"
