@@ -139,6 +139,7 @@ def check_and_consume(
 ) -> None:
     expected = model.streams[name].expected(model.rows, append_only=name == "A")
     assert read(session, name) == expected
+    assert session.sql(f"SELECT SYSTEM$STREAM_HAS_DATA('{name}')").collect()[0][0] is bool(expected)
     for r in session.sql(f'SELECT ID, "METADATA$ROW_ID" FROM {name}').collect():
         assert row_ids.setdefault(r[0], r[1]) == r[1], "ROW_ID changed during a row's life"
     if rollback:

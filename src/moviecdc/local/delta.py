@@ -73,4 +73,16 @@ def delta_sql(stream: StreamDef, tracked: TrackedTable, snapshot: int) -> str:
 
 
 def has_data_sql(stream: StreamDef, tracked: TrackedTable, snapshot: int) -> str:
-    return f"SELECT EXISTS ({delta_sql(stream, tracked, snapshot)})"
+    """Is :func:`delta_sql` non-empty? Exact, without building the rows (no window, no ROW_ID, no values).
+
+    A row yields a DELETE exactly when its first pending event removes an image (it was present at the
+    offset) and an INSERT exactly when its last one adds an image (it is present now); only rows inserted
+    and deleted again yield nothing. An append-only stream has data when an insert is pending.
+    """
+    events = events_sql(stream, tracked, snapshot)
+    if stream.mode == "APPEND_ONLY":
+        return f"SELECT EXISTS (SELECT 1 FROM ({events}) AS E WHERE ACTION = {INSERT})"
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM ({events}) AS E GROUP BY RID "
+        "HAVING arg_min(ADDS, ORD) = 0 OR arg_max(ADDS, ORD) = 1)"
+    )
