@@ -142,8 +142,8 @@ event = st.tuples(
     st.none() | st.sampled_from(["0.00", "8.50", "12.00", "-1.00"]),  # ticket_price
     st.sampled_from(["INSERT", "DELETE"]),
     st.booleans(),
-    st.none() | st.sampled_from(["2026-01-01 10:00:00", "2026-01-01 10:01:00", "2026-01-01 10:02:00"]),
-    st.none() | st.sampled_from(["r1", "r2", "r3"]),  # row_id
+    st.sampled_from(["2026-01-01 10:00:00", "2026-01-01 10:01:00", "2026-01-01 10:02:00"]),
+    st.sampled_from(["r1", "r2", "r3"]),  # row_id
 )
 step = st.one_of(
     st.tuples(st.just("insert"), st.lists(event, min_size=1, max_size=6)),
@@ -165,7 +165,19 @@ def literal(value: object) -> str:
 
 def apply(session: LocalSession, kind: str, arg: Any) -> None:
     if kind == "insert":
-        values = ", ".join("(" + ", ".join(map(literal, e)) + ")" for e in arg)
+        # Only histories a stream can produce: one event per (booking_id, row_id, run, action). Two events
+        # that tie on Silver's window order but differ in their values make Silver depend on row order, and
+        # then no refresh strategy can be compared with a recompute.
+        seen = {tuple(map(str, r)) for r in rows(session, f"SELECT {_TIE_KEY} FROM {BRONZE}")}
+        events = []
+        for e in arg:
+            tie = (str(e[0]), str(e[10]), e[9], e[7])
+            if tie not in seen:
+                seen.add(tie)
+                events.append(e)
+        if not events:
+            return
+        values = ", ".join("(" + ", ".join(map(literal, e)) + ")" for e in events)
         session.sql(f"INSERT INTO {BRONZE} VALUES {values}").collect()
     elif kind == "delete":
         test = '"BOOKING_ID" IS NULL' if arg is None else f"\"BOOKING_ID\" = '{arg}'"
@@ -174,6 +186,9 @@ def apply(session: LocalSession, kind: str, arg: Any) -> None:
         session.sql(f"UPDATE {BRONZE} SET \"STATUS\" = '{arg[1]}' WHERE \"ROW_ID\" = '{arg[0]}'").collect()
     else:
         session.sql(f"TRUNCATE TABLE {BRONZE}").collect()
+
+
+_TIE_KEY = '"BOOKING_ID", "ROW_ID", "CHANGE_TIMESTAMP", "CHANGE_TYPE"'
 
 
 def key(row: tuple[Any, ...]) -> tuple[Any, ...]:
