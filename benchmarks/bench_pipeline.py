@@ -127,7 +127,8 @@ def snowpark_comparison(events: int) -> None:
 
     snowpark = Session.builder.config("local_testing", True).create()
     schema = T.StructType([T.StructField(c.name, snowpark_type(c.type)) for c in BOOKINGS.bronze_columns])
-    rows = [tuple(r) for r in bronze.itertuples(index=False, name=None)]
+    plain = bronze.astype(object).where(bronze.notna(), None)  # pandas NA -> None for Snowpark
+    rows = [tuple(r) for r in plain.itertuples(index=False, name=None)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         started = time.perf_counter()
