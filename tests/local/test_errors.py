@@ -70,8 +70,7 @@ def test_stream_on_missing_table(session: LocalSession) -> None:
     with pytest.raises(LocalEngineError) as info:
         session.sql("CREATE STREAM S5 ON TABLE NOPE").collect()
     assert str(info.value) == (
-        "Table 'MOVIES.PUBLIC.NOPE' does not exist or not authorized.\n"
-        "  Statement: CREATE STREAM S5 ON TABLE NOPE"
+        "Table 'MOVIES.PUBLIC.NOPE' does not exist or not authorized.\n  Statement: CREATE STREAM S5 ON TABLE NOPE"
     )
 
 

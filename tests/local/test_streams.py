@@ -58,7 +58,7 @@ def test_select_does_not_advance_dml_does(session: LocalSession) -> None:
     assert session.sql("SELECT SYSTEM$STREAM_HAS_DATA('S') AS H").collect() == [Row(H=True)]
     assert consume(session) == [(1, "a", "INSERT", False)]
     assert delta(session) == []
-    assert session.sql("SELECT SYSTEM$STREAM_HAS_DATA('\"MOVIES\".\"PUBLIC\".\"S\"') AS H").collect() == [Row(H=False)]
+    assert session.sql('SELECT SYSTEM$STREAM_HAS_DATA(\'"MOVIES"."PUBLIC"."S"\') AS H').collect() == [Row(H=False)]
 
 
 def test_rollback_leaves_the_offset(session: LocalSession) -> None:
@@ -157,8 +157,19 @@ def test_show_initial_rows(session: LocalSession) -> None:
 def test_show_and_describe_streams(session: LocalSession) -> None:
     run(session, "CREATE STREAM A ON TABLE T APPEND_ONLY = TRUE COMMENT = 'appends'")
     rows = session.sql("SHOW STREAMS IN SCHEMA MOVIES.PUBLIC").collect()
-    picked = [(r["name"], r["database_name"], r["schema_name"], r["table_name"], r["mode"], r["stale"], r["type"],
-               r["comment"]) for r in rows]
+    picked = [
+        (
+            r["name"],
+            r["database_name"],
+            r["schema_name"],
+            r["table_name"],
+            r["mode"],
+            r["stale"],
+            r["type"],
+            r["comment"],
+        )
+        for r in rows
+    ]
     assert picked == [
         ("A", "MOVIES", "PUBLIC", "MOVIES.PUBLIC.T", "APPEND_ONLY", "false", "DELTA", "appends"),
         ("S", "MOVIES", "PUBLIC", "MOVIES.PUBLIC.T", "DEFAULT", "false", "DELTA", ""),
