@@ -49,3 +49,15 @@ def test_a_reopened_folder_never_runs_its_clock_backwards(tmp_path: Path) -> Non
         ).collect()[0][0]
     with LocalSession(path=tmp_path / "db", database="D", schema="S", start=start) as reopened:
         assert reopened.now() >= latest.replace(tzinfo=None) >= start + dt.timedelta(minutes=10)
+
+
+def test_numbers_come_back_as_snowpark_returns_them() -> None:
+    # Snowpark (the connector) returns NUMBER(p, 0) as int and NUMBER(p, s > 0) as Decimal.
+    from decimal import Decimal
+
+    with LocalSession() as session:
+        rows = session.sql(
+            "SELECT CAST(7 AS NUMBER(18, 0)) AS N, CAST(2.5 AS NUMBER(10, 2)) AS D, CAST(NULL AS NUMBER(38, 0)) AS Z"
+        ).collect()
+    assert [tuple(r) for r in rows] == [(7, Decimal("2.50"), None)]
+    assert type(rows[0]["N"]) is int

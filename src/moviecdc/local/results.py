@@ -32,14 +32,23 @@ class Result:
 
     def rows(self) -> list[Row]:
         names = self.columns
+        values = [_python_values(column) for column in self.table.columns]
         if len(set(names)) == len(names):
-            return [Row(**record) for record in self.table.to_pylist()]
+            return [Row(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)]
         build = Row._builder.build(*names).to_row()
-        values = [column.to_pylist() for column in self.table.columns]
         return [build(*row) for row in zip(*values, strict=True)]
 
     def to_pandas(self) -> pd.DataFrame:
         return self.table.to_pandas()
+
+
+def _python_values(column: pa.ChunkedArray) -> list[Any]:
+    """A column's values as Snowpark returns them: ``NUMBER(p, 0)`` as ``int`` (the connector converts FIXED
+    with scale 0 to int), other decimals as ``Decimal``."""
+    values: list[Any] = column.to_pylist()
+    if pa.types.is_decimal(column.type) and column.type.scale == 0:
+        return [None if v is None else int(v) for v in values]
+    return values
 
 
 def status(message: str, column: str = "status") -> Result:
