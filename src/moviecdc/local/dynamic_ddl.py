@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from sqlglot.tokenizer_core import Token, TokenType
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local.names import ObjectName, Part, take_name
-from moviecdc.local.streams import _like, _Tokens
+from moviecdc.local.names import ObjectName, Part
+from moviecdc.local.streams import _Tokens
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
@@ -56,24 +56,6 @@ class AlterDynamicTable:
     action: str  # REFRESH | SUSPEND | RESUME | SET
     target_lag: tuple[str, int | None] | None = None
     warehouse: str | None = None
-
-
-@dataclass(frozen=True)
-class ShowFilter:
-    scope: str  # ACCOUNT | DATABASE | SCHEMA
-    database: str | None
-    schema: str | None
-    like: re.Pattern[str] | None
-    starts_with: str | None
-    limit: int | None
-
-    def matches(self, name: ObjectName) -> bool:
-        return (
-            (self.scope == "ACCOUNT" or name.database == self.database)
-            and (self.scope != "SCHEMA" or name.schema == self.schema)
-            and (self.like is None or self.like.fullmatch(name.name) is not None)
-            and (self.starts_with is None or name.name.startswith(self.starts_with))
-        )
 
 
 def parse_lag(text: str) -> tuple[str, int]:
@@ -205,37 +187,3 @@ def parse_drop(engine: Engine, text: str) -> tuple[ObjectName, bool]:
     if not t.done:
         raise LocalEngineError(f"Syntax error: unexpected {t.rest()!r} after the dynamic table's name.")
     return name, if_exists
-
-
-def parse_show(engine: Engine, text: str) -> ShowFilter:
-    """SHOW DYNAMIC TABLES [LIKE '…'] [IN ACCOUNT | DATABASE [db] | SCHEMA [[db.]s]] [STARTS WITH '…'] [LIMIT n]."""
-    t = _Tokens(text)
-    t.expect("SHOW")
-    t.expect("DYNAMIC")
-    t.expect("TABLES")
-    like = _like(t.value().text) if t.accept("LIKE") else None
-    database, schema = engine.database, engine.schema
-    scope = "SCHEMA" if schema else "DATABASE" if database else "ACCOUNT"
-    if t.accept("IN"):
-        if t.accept("ACCOUNT"):
-            scope = "ACCOUNT"
-        elif t.accept("DATABASE"):
-            scope = "DATABASE"
-            if not t.done and not t.peek("STARTS") and not t.peek("LIMIT"):
-                parts, t.i = take_name(t.tokens, t.i)
-                database = parts[-1].resolved
-        else:
-            t.accept("SCHEMA")
-            scope = "SCHEMA"
-            if not t.done and not t.peek("STARTS") and not t.peek("LIMIT"):
-                parts, t.i = take_name(t.tokens, t.i)
-                schema = parts[-1].resolved
-                if len(parts) == 2:
-                    database = parts[0].resolved
-    starts = t.value().text if t.accept("STARTS", "WITH") else None
-    limit = int(t.value().text) if t.accept("LIMIT") else None
-    if not t.done:
-        raise UnsupportedSqlError(f"SHOW DYNAMIC TABLES clause {t.rest()!r} is not supported by the local engine.")
-    if scope != "ACCOUNT" and database is None:
-        raise LocalEngineError("This session does not have a current database. Call 'USE DATABASE', or use IN ACCOUNT.")
-    return ShowFilter(scope, database, schema, like, starts, limit)

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from moviecdc.local import dynamic_catalog, dynamic_ddl
+from moviecdc.local import dynamic_catalog
 from moviecdc.local.dynamic_graph import suspended
 from moviecdc.local.results import Result, from_records
+from moviecdc.local.show import parse_show
 
 if TYPE_CHECKING:
     from moviecdc.local.dispatch import Statement
@@ -28,7 +29,7 @@ SHOW_COLUMNS = (
 
 
 def show(engine: Engine, statement: Statement) -> Result:
-    selected = dynamic_ddl.parse_show(engine, statement.text)
+    selected = parse_show(engine, statement.text, ("DYNAMIC", "TABLES"))
     tables = dynamic_catalog.load(engine.con)
     rows = []
     for table in sorted(tables.values(), key=lambda t: (t.name.name, t.name.database, t.name.schema)):

@@ -159,14 +159,22 @@ def create(engine: Engine, statement: Statement) -> Result:
             tracked = catalog.track(engine.con, spec.table, engine.now())
         db = spec.table.database
         stream = StreamDef(
-            uid=catalog.next_uid(engine.con, db), name=spec.name, table=spec.table, table_uid=tracked.uid,
-            mode="APPEND_ONLY" if spec.append_only else "DEFAULT", show_initial_rows=spec.show_initial_rows,
-            initial_pending=spec.show_initial_rows, offset=engine.snapshot(db), stale=False,
-            invalid_reason=None, comment=spec.comment, created_on=engine.now(),
+            uid=catalog.next_uid(engine.con, db),
+            name=spec.name,
+            table=spec.table,
+            table_uid=tracked.uid,
+            mode="APPEND_ONLY" if spec.append_only else "DEFAULT",
+            show_initial_rows=spec.show_initial_rows,
+            initial_pending=spec.show_initial_rows,
+            offset=engine.snapshot(db),
+            stale=False,
+            invalid_reason=None,
+            comment=spec.comment,
+            created_on=engine.now(),
         )
         if spec.show_initial_rows:
             engine.con.execute(
-                f"CREATE TABLE {stream.initial.sql} AS SELECT \"{ROW_ID}\", {tracked.quoted_columns} "
+                f'CREATE TABLE {stream.initial.sql} AS SELECT "{ROW_ID}", {tracked.quoted_columns} '
                 f"FROM {tracked.data.sql}"
             )
         catalog.insert_stream(engine.con, stream)
@@ -195,10 +203,20 @@ def drop(engine: Engine, statement: Statement) -> Result:
 
 
 SHOW_COLUMNS = (
-    ("created_on", pa.timestamp("us", tz="UTC")), ("name", pa.string()), ("database_name", pa.string()),
-    ("schema_name", pa.string()), ("owner", pa.string()), ("comment", pa.string()), ("table_name", pa.string()),
-    ("source_type", pa.string()), ("base_tables", pa.string()), ("type", pa.string()), ("stale", pa.string()),
-    ("mode", pa.string()), ("stale_after", pa.timestamp("us", tz="UTC")), ("invalid_reason", pa.string()),
+    ("created_on", pa.timestamp("us", tz="UTC")),
+    ("name", pa.string()),
+    ("database_name", pa.string()),
+    ("schema_name", pa.string()),
+    ("owner", pa.string()),
+    ("comment", pa.string()),
+    ("table_name", pa.string()),
+    ("source_type", pa.string()),
+    ("base_tables", pa.string()),
+    ("type", pa.string()),
+    ("stale", pa.string()),
+    ("mode", pa.string()),
+    ("stale_after", pa.timestamp("us", tz="UTC")),
+    ("invalid_reason", pa.string()),
     ("owner_role_type", pa.string()),
 )
 
@@ -207,8 +225,21 @@ def _show_row(s: StreamDef) -> tuple[object, ...]:
     created = s.created_on.replace(tzinfo=timezone.utc) if s.created_on else None
     table = s.table.display
     return (
-        created, s.name.name, s.name.database, s.name.schema, "SYSADMIN", s.comment or "", table, "Table", table,
-        "DELTA", "true" if s.stale else "false", s.mode, None, s.invalid_reason or "N/A", "ROLE",
+        created,
+        s.name.name,
+        s.name.database,
+        s.name.schema,
+        "SYSADMIN",
+        s.comment or "",
+        table,
+        "Table",
+        table,
+        "DELTA",
+        "true" if s.stale else "false",
+        s.mode,
+        None,
+        s.invalid_reason or "N/A",
+        "ROLE",
     )
 
 
@@ -219,51 +250,11 @@ def _show_result(streams: list[StreamDef]) -> Result:
 
 def show(engine: Engine, statement: Statement) -> Result:
     """SHOW [TERSE] STREAMS [LIKE '…'] [IN ACCOUNT | DATABASE [db] | SCHEMA [s] | name] [STARTS WITH '…'] [LIMIT n]."""
-    t = _Tokens(statement.text)
-    t.expect("SHOW")
-    t.accept("TERSE")
-    t.expect("STREAMS")
-    like: re.Pattern[str] | None = None
-    starts: str | None = None
-    limit: int | None = None
-    database, schema = engine.database, engine.schema
-    scope = "SCHEMA" if schema else "DATABASE" if database else "ACCOUNT"
-    if t.accept("LIKE"):
-        like = _like(t.value().text)
-    if t.accept("IN"):
-        if t.accept("ACCOUNT"):
-            scope = "ACCOUNT"
-        elif t.accept("DATABASE"):
-            scope = "DATABASE"
-            if not t.done and not t.peek("STARTS") and not t.peek("LIMIT"):
-                parts, t.i = take_name(t.tokens, t.i)
-                database = parts[-1].resolved
-        else:
-            t.accept("SCHEMA")
-            scope = "SCHEMA"
-            if not t.done and not t.peek("STARTS") and not t.peek("LIMIT"):
-                parts, t.i = take_name(t.tokens, t.i)
-                schema = parts[-1].resolved
-                if len(parts) == 2:
-                    database = parts[0].resolved
-    if t.accept("STARTS", "WITH"):
-        starts = t.value().text
-    if t.accept("LIMIT"):
-        limit = int(t.value().text)
-    if not t.done:
-        raise UnsupportedSqlError(f"SHOW STREAMS clause {t.rest()!r} is not supported by the local engine.")
-    if scope != "ACCOUNT" and database is None:
-        raise LocalEngineError("This session does not have a current database. Call 'USE DATABASE', or use IN ACCOUNT.")
-    selected = [
-        s
-        for s in engine.streams.values()
-        if (scope == "ACCOUNT" or s.name.database == database)
-        and (scope != "SCHEMA" or s.name.schema == schema)
-        and (like is None or like.fullmatch(s.name.name))
-        and (starts is None or s.name.name.startswith(starts))
-    ]
-    result = _show_result(selected)
-    return result if limit is None else Result(result.table.slice(0, limit))
+    from moviecdc.local.show import parse_show  # noqa: PLC0415 - show.py builds on this module's tokens
+
+    found = parse_show(engine, statement.text, ("STREAMS",))
+    result = _show_result([s for s in engine.streams.values() if found.matches(s.name)])
+    return result if found.limit is None else Result(result.table.slice(0, found.limit))
 
 
 def describe(engine: Engine, statement: Statement) -> Result:

@@ -7,17 +7,17 @@ Columns follow https://docs.snowflake.com/en/sql-reference/sql/show-tasks; ``sta
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+from moviecdc.errors import LocalEngineError
 from moviecdc.local import task_catalog
-from moviecdc.local.names import ObjectName, Part, take_name
+from moviecdc.local.names import ObjectName
 from moviecdc.local.results import Result, from_records
-from moviecdc.local.streams import _like, _Tokens
+from moviecdc.local.show import parse_show
+from moviecdc.local.streams import _Tokens
 from moviecdc.local.task_catalog import TaskDef
 
 if TYPE_CHECKING:
@@ -70,46 +70,14 @@ def _show_result(tasks: list[TaskDef], *, terse: bool = False) -> Result:
 def show(engine: Engine, statement: Statement) -> Result:
     """SHOW [TERSE] TASKS [LIKE '…'] [IN ACCOUNT | DATABASE [db] | [SCHEMA] [s]] [STARTS WITH '…'] [ROOT ONLY]
     [LIMIT n]."""
-    t = _Tokens(statement.text)
-    t.expect("SHOW")
-    terse = t.accept("TERSE")
-    t.expect("TASKS")
-    like: re.Pattern[str] | None = _like(t.value().text) if t.accept("LIKE") else None
-    database, schema = engine.database, engine.schema
-    scope = "SCHEMA" if schema else "DATABASE" if database else "ACCOUNT"
-    if t.accept("IN"):
-        if t.accept("ACCOUNT"):
-            scope = "ACCOUNT"
-        else:
-            scope = "DATABASE" if t.accept("DATABASE") else "SCHEMA"
-            if scope == "SCHEMA":
-                t.accept("SCHEMA")
-            parts: tuple[Part, ...] = ()
-            if not (t.done or t.peek("STARTS") or t.peek("ROOT") or t.peek("LIMIT")):
-                parts, t.i = take_name(t.tokens, t.i)
-            if scope == "DATABASE" and parts:
-                database = parts[-1].resolved
-            elif parts:
-                schema = parts[-1].resolved
-                database = parts[0].resolved if len(parts) == 2 else database
-    starts = t.value().text if t.accept("STARTS", "WITH") else None
-    root_only = t.accept("ROOT", "ONLY")
-    limit = int(t.value().text) if t.accept("LIMIT") else None
-    if not t.done:
-        raise UnsupportedSqlError(f"SHOW TASKS clause {t.rest()!r} is not supported by the local engine.")
-    if scope != "ACCOUNT" and database is None:
-        raise LocalEngineError("This session does not have a current database. Call 'USE DATABASE', or use IN ACCOUNT.")
+    found = parse_show(engine, statement.text, ("TASKS",), extra=("ROOT", "ONLY"))
     selected = [
         task
         for task in task_catalog.load(engine.con).values()
-        if (scope == "ACCOUNT" or task.name.database == database)
-        and (scope != "SCHEMA" or task.name.schema == schema)
-        and (like is None or like.fullmatch(task.name.name))
-        and (starts is None or task.name.name.startswith(starts))
-        and (not root_only or task.is_root)
+        if found.matches(task.name) and (not found.extra or task.is_root)
     ]
-    result = _show_result(selected, terse=terse)
-    return result if limit is None else Result(result.table.slice(0, limit))
+    result = _show_result(selected, terse=found.terse)
+    return result if found.limit is None else Result(result.table.slice(0, found.limit))
 
 
 def describe(engine: Engine, statement: Statement) -> Result:
