@@ -15,12 +15,11 @@ from typing import Any, Protocol
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.errors import DeployError, SessionError
-from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
 from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
-from moviecdc.status import HISTORY_LIMIT, PipelineStatus, TaskRun, fields, read_status
+from moviecdc.status import PipelineStatus, read_status, task_runs
 
 log = logging.getLogger("moviecdc")
 
@@ -158,11 +157,12 @@ class Pipeline:
         dynamic tables of a manual refresh).
         """
         task = self.config.name("ingest_task")
-        before = self._task_runs(task)
+        session = self._require_session()
+        before = task_runs(session, task)
         report = self._run("refresh", [execute_task(task)], None)
         deadline = time.monotonic() + timeout
         while True:
-            finished = [r for r in self._task_runs(task) if r not in before and r.state in _FINISHED]
+            finished = [r for r in task_runs(session, task) if r not in before and r.state in _FINISHED]
             if finished:
                 break
             if time.monotonic() >= deadline:
@@ -180,12 +180,6 @@ class Pipeline:
         tables = [self.config.name("gold_table"), self.config.name("rejected_table")]
         refreshed = self._run("refresh", [refresh_dynamic_table(t) for t in tables], None)
         return DeployReport("refresh", report.steps + refreshed.steps)
-
-    def _task_runs(self, task: QualifiedName) -> list[TaskRun]:
-        rows = self._require_session().sql(sql.task_history(task, HISTORY_LIMIT)).collect()
-        return [
-            TaskRun(f["state"], f["scheduled_time"], f["completed_time"], f["error_message"]) for f in map(fields, rows)
-        ]
 
     def _run(self, action: str, statements: list[Statement], progress: ProgressCallback | None) -> DeployReport:
         session = self._require_session()

@@ -170,10 +170,7 @@ def read_status(session: Any, config: PipelineConfig, schema: EntitySchema) -> P
         if shown is None:
             tasks.append(TaskStatus(name, exists=False))
             continue
-        runs = tuple(
-            TaskRun(f["state"], f["scheduled_time"], f["completed_time"], f["error_message"])
-            for f in map(fields, query(sql.task_history(name, HISTORY_LIMIT)))
-        )
+        runs = tuple(task_runs(session, name))
         tasks.append(TaskStatus(name, True, str(shown["state"]), str(shown.get("schedule", "")), runs))
 
     tables = []
@@ -211,6 +208,14 @@ def read_status(session: Any, config: PipelineConfig, schema: EntitySchema) -> P
         for f in map(fields, query(sql.rejected_reasons(config.name("rejected_table"), schema.cdc.reject_reason))):
             reasons[str(f["reason"])] = int(f["rows"])
     return PipelineStatus(stream, tuple(tasks), tuple(tables), sum(reasons.values()), reasons)
+
+
+def task_runs(session: Any, task: QualifiedName, limit: int = HISTORY_LIMIT) -> list[TaskRun]:
+    """The task's last ``limit`` runs from ``TASK_HISTORY``, newest first."""
+    rows = session.sql(sql.task_history(task, limit)).collect()
+    return [
+        TaskRun(f["state"], f["scheduled_time"], f["completed_time"], f["error_message"]) for f in map(fields, rows)
+    ]
 
 
 def _bool(value: Any) -> bool:
