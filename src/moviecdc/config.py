@@ -20,10 +20,10 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from difflib import SequenceMatcher
+from difflib import get_close_matches
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -119,6 +119,35 @@ def _schedule(value: str) -> str:
 Schedule = Annotated[str, AfterValidator(_schedule)]
 
 
+class StrictModel(BaseModel):
+    """Base of moviecdc's config models: a pydantic error becomes one :class:`ConfigError` that names every bad
+    field and its fix (translated here, at the one boundary, so callers catch a single MoviecdcError)."""
+
+    error_title: ClassVar[str] = "invalid config"
+    unknown_key: ClassVar[str] = "unknown key"  # how an unknown field is called in messages
+    known_keys: ClassVar[str] = "valid keys"
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(describe_errors(exc, type(self))) from exc
+
+
+def describe_errors(exc: ValidationError, model: type[StrictModel]) -> str:
+    """``<title>:`` then one line per problem: ``field: message``, or a suggestion for an unknown key."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "config"
+        if error["type"] == "extra_forbidden":
+            close = get_close_matches(field.lower(), list(model.model_fields), n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]!r}?" if close else f"{model.known_keys}: " + ", ".join(model.model_fields)
+            problems.append(f"{field}: {model.unknown_key}; {hint}")
+        else:
+            problems.append(f"{field}: {str(error['msg']).removeprefix('Value error, ')}")
+    return f"{model.error_title}:\n  " + "\n  ".join(problems)
+
+
 class GoldRefresh(str, Enum):
     """How the Gold dynamic table is kept fresh."""
 
@@ -147,10 +176,13 @@ OBJECT_FIELDS = (
 )
 
 
-class PipelineConfig(BaseModel):
+class PipelineConfig(StrictModel):
     """Where and how the pipeline is deployed. Every field has the default from MISSION.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    error_title: ClassVar[str] = "invalid pipeline config"
+    unknown_key: ClassVar[str] = "unknown config key"
+    known_keys: ClassVar[str] = "valid fields"
 
     database: Identifier = "MOVIES"
     schema_name: Identifier = "PUBLIC"
@@ -194,13 +226,6 @@ class PipelineConfig(BaseModel):
         if duplicates:
             raise ValueError(f"object names must differ, but {', '.join(duplicates)} is used twice")
         return self
-
-    def __init__(self, **data: Any) -> None:
-        # Translate pydantic's error at this one boundary, so callers catch a single MoviecdcError.
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise ConfigError(_describe(exc)) from exc
 
     # -- derived values -------------------------------------------------------------------------------------
 
@@ -261,22 +286,3 @@ class PipelineConfig(BaseModel):
                 )
             data[field] = None if value == "" and field in {"warehouse", "dynamic_table_warehouse"} else value
         return cls.load(data)
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "config"
-        if error["type"] == "extra_forbidden":
-            close = [f for f in PipelineConfig.model_fields if _similar(f, field)]
-            fields = ", ".join(PipelineConfig.model_fields)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; valid fields: {fields}"
-            problems.append(f"{field}: unknown config key{hint}")
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{field}: {message}")
-    return "invalid pipeline config:\n  " + "\n  ".join(problems)
-
-
-def _similar(a: str, b: str) -> bool:
-    return SequenceMatcher(None, a, b.lower()).ratio() > 0.75

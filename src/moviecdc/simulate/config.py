@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from difflib import get_close_matches
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from moviecdc.errors import ConfigError
+from moviecdc.config import StrictModel
 
 
 class PriceTier(BaseModel):
@@ -42,7 +41,7 @@ DEFAULT_PRICE_TIERS = (
 DEFAULT_TICKET_WEIGHTS = (0.24, 0.38, 0.14, 0.14, 0.06, 0.04)
 
 
-class SimulationConfig(BaseModel):
+class SimulationConfig(StrictModel):
     """Every knob of :class:`~moviecdc.simulate.BookingSimulator`, with defaults that look like a real cinema chain.
 
     Times are *simulated*: a tick covers ``tick_seconds`` of simulated time, whatever the wall clock does.
@@ -50,6 +49,7 @@ class SimulationConfig(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    error_title: ClassVar[str] = "invalid simulation config"
 
     seed: int = Field(default=0, ge=0, description="same seed, same batches")
     start_time: dt.datetime = Field(default=dt.datetime(2026, 1, 1, 12, 0), description="simulated time of tick 0")
@@ -99,26 +99,6 @@ class SimulationConfig(BaseModel):
             raise ValueError(f"price tier names must differ: {names}")
         return self
 
-    def __init__(self, **data: Any) -> None:
-        # Translate pydantic's error here, so callers catch a single MoviecdcError.
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise ConfigError(_describe(exc)) from exc
-
     @property
     def max_tickets(self) -> int:
         return len(self.ticket_weights)
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "config"
-        if error["type"] == "extra_forbidden":
-            close = get_close_matches(field, list(SimulationConfig.model_fields), n=1, cutoff=0.75)
-            hint = f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(SimulationConfig.model_fields)
-            problems.append(f"{field}: unknown key; {hint}")
-        else:
-            problems.append(f"{field}: {str(error['msg']).removeprefix('Value error, ')}")
-    return "invalid simulation config:\n  " + "\n  ".join(problems)
