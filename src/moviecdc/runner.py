@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,7 +21,7 @@ from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.pipeline import Pipeline
 from moviecdc.schema import BOOKINGS
-from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig
+from moviecdc.simulate import Batch, BookingSimulator, BookingWriter, SimulationConfig
 from moviecdc.status import PipelineStatus
 
 if TYPE_CHECKING:
@@ -58,6 +58,21 @@ class RunResult:
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 
+def simulated_batches(*, events: int, seed: int = 0, events_per_minute: int = 10_000) -> Iterator[Batch]:
+    """The simulator's batches, one per simulated minute, at most ``events_per_minute`` events each,
+    until exactly ``events`` events were made."""
+    if events < 0 or events_per_minute <= 0:
+        raise ValueError("events must be >= 0 and events_per_minute > 0")
+    simulator = BookingSimulator(
+        SimulationConfig(seed=seed, tick_seconds=TICK_SECONDS, bookings_per_minute=events_per_minute)
+    )
+    made = 0
+    while made < events:
+        batch = simulator.next_batch(limit=min(events_per_minute, events - made))
+        made += batch.size
+        yield batch
+
+
 def run_local(
     session: ClockedSession,
     config: PipelineConfig | None = None,
@@ -71,26 +86,38 @@ def run_local(
 
     Each simulated minute writes up to ``events_per_minute`` events in bulk and then advances the clock one
     minute, so the ingest task and the dynamic tables run on their real schedules. At the end the pipeline
-    is drained (``Pipeline.refresh()``): Gold reflects every change.
+    is drained (``Pipeline.refresh()``): Gold reflects every change. The simulator makes each minute's
+    batch just before it is written, and its time is part of ``seconds``.
     """
-    if events < 0 or events_per_minute <= 0:
-        raise ValueError("events must be >= 0 and events_per_minute > 0")
+    batches = simulated_batches(events=events, seed=seed, events_per_minute=events_per_minute)
+    return replay(session, batches, config, total=events, progress=progress)
+
+
+def replay(
+    session: ClockedSession,
+    batches: Iterable[Batch],
+    config: PipelineConfig | None = None,
+    *,
+    total: int | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Deploy, then per batch: write it and advance the clock one minute; then drain (``Pipeline.refresh()``).
+
+    ``seconds`` runs from the deploy to the drained Gold, including making the batches if ``batches`` makes
+    them lazily; pass a list to time the pipeline alone. ``progress(written, total)`` after each batch.
+    """
     pipeline = Pipeline(session, config)
     started = time.perf_counter()
     pipeline.deploy()
-    simulator = BookingSimulator(
-        SimulationConfig(seed=seed, tick_seconds=TICK_SECONDS, bookings_per_minute=events_per_minute)
-    )
     writer = BookingWriter(session, pipeline.config)
     written = ticks = 0
-    while written < events:
-        batch = simulator.next_batch(limit=min(events_per_minute, events - written))
+    for batch in batches:
         writer.write(batch)
         session.advance(seconds=TICK_SECONDS)
         written += batch.size
         ticks += 1
         if progress is not None:
-            progress(written, events)
+            progress(written, written if total is None else total)
     pipeline.refresh()
     seconds = time.perf_counter() - started
     return RunResult(written, ticks, seconds, read_gold(session, pipeline.config), pipeline.status())

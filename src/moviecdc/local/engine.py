@@ -2,8 +2,10 @@
 
 One ``Engine`` owns one fakesnow instance and the single DuckDB connection every statement runs on, so a
 user's DML, the change log it writes and a stream offset it moves share one DuckDB transaction. The
-engine keeps no state that DuckDB does not also hold: caches of the catalog are dropped at every
-statement and rebuilt from the ``_MOVIECDC`` tables on demand.
+engine keeps no state that DuckDB does not also hold: its caches of the catalog are rebuilt from the
+``_MOVIECDC`` tables on demand. Stream offsets, which DML moves, are dropped at every statement
+(:meth:`Engine.next_statement`); the definitions of tracked tables and streams only when DDL, a rollback or a
+failure may have changed them (:meth:`Engine.invalidate`), so a run of DML statements loads them once.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ _ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
 # Statements whose translation is cached (see Engine.transform), and how many translations are kept.
 _CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _TRANSLATIONS = 512
+_IN_MEMORY_CHECKPOINT = "4GB"
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
 
@@ -60,6 +63,11 @@ class Engine:
                 self._attach_existing(path)
             self.conn = self._fakesnow.connect(database, schema)
         self.con: duckdb.DuckDBPyConnection = self.conn._duck_conn
+        if path is None:
+            # In memory, DuckDB's automatic checkpoint (every 16 MB of changes) only recompresses row groups,
+            # and at every commit past the threshold it costs a pass over the changed tables: a quarter of the
+            # pipeline's time at a million rows (benchmarks/README.md). Nothing is made durable by it.
+            self.con.execute(f"SET checkpoint_threshold = '{_IN_MEMORY_CHECKPOINT}'")
         self.in_transaction = False
         self._txn_snapshots: dict[str, int] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
@@ -124,9 +132,14 @@ class Engine:
             return None
 
     def invalidate(self) -> None:
+        """Drop every cached catalog entry: after DDL, a rollback or a failure."""
         self._tracked = None
         self._streams = None
         self._catalog_databases = None
+
+    def next_statement(self) -> None:
+        """Drop what a DML statement may have changed in the catalog: stream offsets (a consume moves them)."""
+        self._streams = None
 
     @property
     def catalog_databases(self) -> list[str]:
@@ -234,7 +247,7 @@ class Engine:
         if self.dispatcher is None:
             raise LocalEngineError("Internal error of the local engine: no dispatcher; use LocalSession.")
         statement = Statement.of(text)
-        self.invalidate()
+        self.next_statement()
         return self.dispatcher.handler_for(statement)(self, statement)
 
     def fakesnow(self, sql: str) -> Result:
