@@ -102,7 +102,7 @@ def test_create_or_alter_keeps_data_when_only_lag_or_warehouse_change(session: L
     assert (shown(session, "TOTALS")["target_lag"], shown(session, "TOTALS")["warehouse"]) == ("5 minutes", "BIG_WH")
     assert history(session, "TOTALS") == [("SUCCEEDED", "REINITIALIZE", "CREATION")]
     assert due(session) == T0 + 5 * MINUTE
-    assert dynamic_catalog.load(session._engine.con)[ObjectName("MOVIES", "PUBLIC", "TOTALS")].strategy == "AGGREGATE"
+    assert dynamic_catalog.load(session._engine)[ObjectName("MOVIES", "PUBLIC", "TOTALS")].strategy == "AGGREGATE"
 
 
 def test_create_or_alter_reinitialises_when_the_query_or_the_mode_changes(session: LocalSession) -> None:

@@ -147,12 +147,17 @@ def ensure(con: duckdb.DuckDBPyConnection, database: str) -> None:
 
 def databases(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Attached databases that hold an engine catalog."""
-    rows = con.execute(
-        "SELECT DISTINCT database_name FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'STREAMS' "
-        "ORDER BY 1",
-        [HIDDEN_SCHEMA],
-    ).fetchall()
-    return [r[0] for r in rows]
+    return holders(con).get("STREAMS", [])
+
+
+def holders(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """For each table name of the hidden schemas, the attached databases that have it, in name order."""
+    found: dict[str, list[str]] = {}
+    for database, table in con.execute(
+        "SELECT database_name, table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY 1", [HIDDEN_SCHEMA]
+    ).fetchall():
+        found.setdefault(str(table), []).append(str(database))
+    return found
 
 
 def next_seq(con: duckdb.DuckDBPyConnection, database: str) -> int:

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from moviecdc.local.catalog import HIDDEN_SCHEMA, hidden
+from moviecdc.local.catalog import hidden
 from moviecdc.local.names import ObjectName
+
+if TYPE_CHECKING:
+    from moviecdc.local.engine import Engine
 
 _TABLE_COLUMNS = (
     "DT_UID", "SCHEMA_NAME", "TABLE_NAME", "STORAGE_UID", "TEXT", "QUERY", "TARGET_LAG", "TARGET_LAG_SEC",
@@ -104,20 +107,16 @@ class RefreshRecord:
     deleted: int | None = None
 
 
-def databases(con: duckdb.DuckDBPyConnection) -> list[str]:
+def databases(engine: Engine) -> list[str]:
     """Attached databases whose catalog has the dynamic-table tables (older files may lack them)."""
-    rows = con.execute(
-        "SELECT DISTINCT database_name FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'DYNAMIC_TABLES' "
-        "ORDER BY 1",
-        [HIDDEN_SCHEMA],
-    ).fetchall()
-    return [r[0] for r in rows]
+    return engine.holders("DYNAMIC_TABLES")
 
 
-def load(con: duckdb.DuckDBPyConnection) -> dict[ObjectName, DynamicTable]:
+def load(engine: Engine) -> dict[ObjectName, DynamicTable]:
     """Every dynamic table whose storage still exists (DROP SCHEMA removes the storage, not these rows)."""
+    con = engine.con
     tables: dict[ObjectName, DynamicTable] = {}
-    for db in databases(con):
+    for db in databases(engine):
         sources: dict[int, list[Source]] = {}
         for uid, schema, name, stream in con.execute(
             f"SELECT DT_UID, SOURCE_SCHEMA, SOURCE_NAME, STREAM_UID FROM {hidden(db, 'DYNAMIC_TABLE_SOURCES').sql} "

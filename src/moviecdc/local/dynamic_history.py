@@ -128,7 +128,7 @@ def _string(args: dict[str, exp.Expr], key: str) -> str | None:
 def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, call: exp.Anonymous) -> exp.Expr:
     args = _arguments(call)
     conditions: list[str] = []
-    databases = dynamic_catalog.databases(engine.con)
+    databases = dynamic_catalog.databases(engine)
     name_text = _string(args, "NAME")
     if name_text is not None:
         name = resolve(parse_name(name_text), database or engine.database, engine.schema)

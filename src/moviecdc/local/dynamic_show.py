@@ -30,7 +30,7 @@ SHOW_COLUMNS = (
 
 def show(engine: Engine, statement: Statement) -> Result:
     selected = parse_show(engine, statement.text, ("DYNAMIC", "TABLES"))
-    tables = dynamic_catalog.load(engine.con)
+    tables = dynamic_catalog.load(engine)
     rows = []
     for table in sorted(tables.values(), key=lambda t: (t.name.name, t.name.database, t.name.schema)):
         if not selected.matches(table.name):

@@ -107,7 +107,7 @@ def run_due(engine: Engine, now: datetime) -> None:
     five consecutive failures suspend the table, as in Snowflake.
     """
     _forget(engine)
-    tables = dynamic_catalog.load(engine.con)
+    tables = dynamic_catalog.load(engine)
     due = [table for table in tables.values() if (time := dynamic_graph.due(table, tables)) is not None and time <= now]
     if due:
         try:
@@ -125,7 +125,7 @@ def latest_time(engine: Engine) -> datetime | None:
     in the refresh history (the scheduler's ``on_open`` does this for tasks).
     """
     found: list[datetime] = []
-    for db in dynamic_catalog.databases(engine.con):
+    for db in dynamic_catalog.databases(engine):
         rows = engine.con.execute(
             f"SELECT max(greatest(DATA_TIMESTAMP, REFRESH_END_TIME)) "
             f"FROM {catalog.hidden(db, 'DYNAMIC_TABLE_REFRESHES').sql}"
@@ -140,7 +140,7 @@ _CACHE: weakref.WeakKeyDictionary[Engine, dict[ObjectName, DynamicTable]] = weak
 def _cached(engine: Engine) -> dict[ObjectName, DynamicTable]:
     tables = _CACHE.get(engine)
     if tables is None:
-        tables = _CACHE[engine] = dynamic_catalog.load(engine.con)
+        tables = _CACHE[engine] = dynamic_catalog.load(engine)
     return tables
 
 
@@ -155,7 +155,7 @@ def create(engine: Engine, statement: Statement) -> Result:
     spec = dynamic_ddl.parse_create(engine, statement.text)
     engine.implicit_commit()
     label = display_part(spec.name.name)
-    tables = dynamic_catalog.load(engine.con)
+    tables = dynamic_catalog.load(engine)
     existing = tables.get(spec.name)
     if existing is None and catalog.object_kind(engine.con, spec.name) is not None:
         if spec.if_not_exists:
@@ -175,6 +175,7 @@ def create(engine: Engine, statement: Statement) -> Result:
     }  # fmt: skip
     with engine.atomic():
         catalog.ensure(engine.con, spec.name.database)
+        engine.invalidate()  # the catalog tables may be new
         dynamic_catalog.forget_missing(engine.con, spec.name.database)
         if existing is not None and spec.or_alter:
             if existing.query == query and existing.refresh_mode == mode:
@@ -301,7 +302,7 @@ def _drop_objects(engine: Engine, table: DynamicTable) -> None:
 def alter(engine: Engine, statement: Statement) -> Result:
     spec = dynamic_ddl.parse_alter(engine, statement.text)
     engine.implicit_commit()
-    tables = dynamic_catalog.load(engine.con)
+    tables = dynamic_catalog.load(engine)
     table = tables.get(spec.name)
     if table is None:
         if spec.if_exists:
@@ -330,7 +331,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
 def drop(engine: Engine, statement: Statement) -> Result:
     name, if_exists = dynamic_ddl.parse_drop(engine, statement.text)
     engine.implicit_commit()
-    table = dynamic_catalog.load(engine.con).get(name)
+    table = dynamic_catalog.load(engine).get(name)
     if table is None:
         if if_exists:
             return status(f"Drop statement executed successfully ({display_part(name.name)} already dropped).")

@@ -72,7 +72,7 @@ class Engine:
         self._txn_snapshots: dict[str, int] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
-        self._catalog_databases: list[str] | None = None
+        self._holders: dict[str, list[str]] | None = None
         self._temp_counter = 0
         # Names of reusable temporary tables in use now (see :meth:`reusable_temp_name`).
         self._live_temps: set[str] = set()
@@ -135,7 +135,7 @@ class Engine:
         """Drop every cached catalog entry: after DDL, a rollback or a failure."""
         self._tracked = None
         self._streams = None
-        self._catalog_databases = None
+        self._holders = None
 
     def next_statement(self) -> None:
         """Drop what a DML statement may have changed in the catalog: stream offsets (a consume moves them)."""
@@ -144,9 +144,14 @@ class Engine:
     @property
     def catalog_databases(self) -> list[str]:
         """The attached databases that hold an engine catalog (cached like the catalog)."""
-        if self._catalog_databases is None:
-            self._catalog_databases = catalog.databases(self.con)
-        return self._catalog_databases
+        return self.holders("STREAMS")
+
+    def holders(self, table: str) -> list[str]:
+        """The attached databases whose ``_MOVIECDC`` schema has ``table`` (e.g. ``TASK_HISTORY``), in name
+        order; one query for every table, cached until :meth:`invalidate` (only DDL creates them)."""
+        if self._holders is None:
+            self._holders = catalog.holders(self.con)
+        return self._holders.get(table, [])
 
     @property
     def tracked(self) -> dict[ObjectName, TrackedTable]:
@@ -226,15 +231,16 @@ class Engine:
             return
         self.in_transaction = False
         self._txn_snapshots = {}
-        self.invalidate()
         if commit:
             try:
                 self.con.commit()
             except duckdb.Error:
                 self.con.rollback()
+                self.invalidate()
                 raise
         else:
             self.con.rollback()
+            self.invalidate()
 
     def implicit_commit(self) -> None:
         """Snowflake commits an open transaction before running DDL; so do we."""

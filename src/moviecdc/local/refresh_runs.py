@@ -129,7 +129,7 @@ def _record_failure(
             if step.table.name not in blocked:
                 continue
             own = step is failed
-            current = dynamic_catalog.load(engine.con).get(step.table.name, step.table)
+            current = dynamic_catalog.load(engine).get(step.table.name, step.table)
             failures = current.consecutive_failures + (1 if own else 0)
             suspend = own and step.trigger == "SCHEDULED" and failures >= MAX_CONSECUTIVE_FAILURES
             table = current.with_(

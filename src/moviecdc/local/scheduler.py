@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05
+_MIN_WAIT = 0.001  # seconds: a wake-up never spins
 
 
 def _refresh_due(engine: Engine) -> datetime | None:
@@ -57,7 +58,7 @@ def _roots_due(tasks: dict[ObjectName, TaskDef]) -> tuple[datetime | None, list[
 
 def next_due(engine: Engine) -> datetime | None:
     """The earliest instant at which any scheduled work (task run or refresh) falls due."""
-    task_due, _ = _roots_due(task_catalog.load(engine.con))
+    task_due, _ = _roots_due(task_catalog.load(engine))
     return min((t for t in (task_due, _refresh_due(engine)) if t is not None), default=None)
 
 
@@ -65,7 +66,7 @@ def run_until(engine: Engine, until: datetime) -> None:
     """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties)."""
     done: set[tuple[str, object, datetime]] = set()
     while True:
-        tasks = task_catalog.load(engine.con)
+        tasks = task_catalog.load(engine)
         task_due, roots = _roots_due(tasks)
         refresh_due = _refresh_due(engine)
         due = min((t for t in (task_due, refresh_due) if t is not None), default=None)
@@ -113,12 +114,12 @@ def on_open(engine: Engine) -> None:
     A started task whose next run fell while no session was open does not run the missed instants (nor does
     Snowflake backfill); its next run becomes the first instant of its schedule from now.
     """
-    recorded = [task_catalog.latest_time(engine.con), dynamic_tables.latest_time(engine)]
+    recorded = [task_catalog.latest_time(engine), dynamic_tables.latest_time(engine)]
     latest = max((t for t in recorded if t is not None), default=None)
     if latest is not None:
         engine.clock.not_before(latest)
     now = engine.clock.now()
-    overdue = [t for t in task_catalog.load(engine.con).values() if t.started and t.next_run and t.next_run < now]
+    overdue = [t for t in task_catalog.load(engine).values() if t.started and t.next_run and t.next_run < now]
     for task in overdue:
         schedule = task.parsed_schedule
         assert schedule is not None
@@ -149,24 +150,36 @@ class RealtimeScheduler:
     def _loop(self) -> None:
         engine = self._engine
         # While no statement has run since the last look (statement_time unchanged) and the next due
-        # instant is still ahead, a tick has nothing to do and does not read the catalog.
+        # instant is still ahead, a wake-up has nothing to do and does not read the catalog. The thread
+        # sleeps one tick, or less when work falls due sooner, so it starts on time rather than up to a
+        # tick late.
         seen: datetime | None = None
         upcoming: datetime | None = None
-        while not self._stop.wait(self._tick):
+        wait = self._tick
+        while not self._stop.wait(wait):
+            wait = self._tick
             with engine.lock:
                 if engine.closed or self._stop.is_set():
                     return
                 now = engine.clock.now()
-                if engine.in_transaction or (
-                    engine.statement_time == seen and (upcoming is None or now < upcoming)
-                ):
+                if engine.in_transaction:
                     continue
-                try:
-                    with quiet():
-                        run_until(engine, now)
-                        upcoming = next_due(engine)
-                        seen = engine.statement_time
-                except Exception as e:  # the thread must not die silently: the session reports it
-                    log.exception("moviecdc real-time scheduler stopped")
-                    self.error = e
-                    return
+                if engine.statement_time != seen or (upcoming is not None and now >= upcoming):
+                    try:
+                        with quiet():
+                            run_until(engine, now)
+                            upcoming = next_due(engine)
+                            seen = engine.statement_time
+                    except Exception as e:  # the thread must not die silently: the session reports it
+                        log.exception("moviecdc real-time scheduler stopped")
+                        self.error = e
+                        return
+                wait = self._until(upcoming)
+
+    def _until(self, upcoming: datetime | None) -> float:
+        """Real seconds to sleep: one tick, or until ``upcoming`` if that comes sooner (at least 1 ms)."""
+        speed = self._engine.clock.speed
+        if upcoming is None or not speed:
+            return self._tick
+        ahead = (upcoming - self._engine.clock.now()).total_seconds() / speed
+        return min(self._tick, max(ahead, _MIN_WAIT))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -25,6 +25,9 @@ from moviecdc.local import catalog
 from moviecdc.local.catalog import HIDDEN_SCHEMA, hidden
 from moviecdc.local.names import ObjectName, quote
 from moviecdc.local.schedule import Schedule
+
+if TYPE_CHECKING:
+    from moviecdc.local.engine import Engine
 
 STARTED, SUSPENDED = "started", "suspended"
 SUCCEEDED, FAILED, SKIPPED = "SUCCEEDED", "FAILED", "SKIPPED"
@@ -113,20 +116,16 @@ def ensure(con: duckdb.DuckDBPyConnection, database: str) -> None:
         con.execute(statement.format(db=quote(database), h=quote(HIDDEN_SCHEMA)))
 
 
-def databases(con: duckdb.DuckDBPyConnection) -> list[str]:
+def databases(engine: Engine) -> list[str]:
     """Attached databases whose catalog has task tables."""
-    rows = con.execute(
-        "SELECT DISTINCT database_name FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'TASK_HISTORY' "
-        "ORDER BY 1",
-        [HIDDEN_SCHEMA],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    return engine.holders("TASK_HISTORY")
 
 
-def load(con: duckdb.DuckDBPyConnection) -> dict[ObjectName, TaskDef]:
+def load(engine: Engine) -> dict[ObjectName, TaskDef]:
     """Every task of every attached database, by name."""
+    con = engine.con
     tasks: dict[ObjectName, TaskDef] = {}
-    for db in databases(con):
+    for db in databases(engine):
         rows = con.execute(
             f"SELECT {_COLUMNS} FROM {hidden(db, 'TASKS').sql} WHERE SCHEMA_NAME IN "
             "(SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?)",
@@ -187,10 +186,11 @@ def record(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     )  # fmt: skip
 
 
-def latest_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def latest_time(engine: Engine) -> datetime | None:
     """The latest instant any task row or history row records (a restarted clock starts after it)."""
+    con = engine.con
     times: list[datetime] = []
-    for db in databases(con):
+    for db in databases(engine):
         row = con.execute(
             f"SELECT greatest(max(CREATED_ON), max(LAST_COMMITTED_ON), max(LAST_SUSPENDED_ON)) "
             f"FROM {hidden(db, 'TASKS').sql}"

@@ -155,7 +155,7 @@ def _limit(value: exp.Expr) -> int:
 def _union(engine: Engine) -> exp.Query:
     """Every database's history rows under Snowflake's column names; an empty typed row set if none."""
     selects = []
-    for db in task_catalog.databases(engine.con):
+    for db in task_catalog.databases(engine):
         columns = ", ".join(f"{expr.format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS)
         selects.append(f"SELECT {columns} FROM {hidden(db, 'TASK_HISTORY').sql}")
     if not selects:

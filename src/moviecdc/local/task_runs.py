@@ -76,7 +76,7 @@ def run_graph(
     """Run ``root`` and then its started descendants (from ``tasks``, or the catalog); return the outcomes."""
     graph = GraphRun(root, scheduled, source, next_run, root.failures)
     outcomes = {root.name: _run_one(engine, graph, root, scheduled)}
-    tasks = tasks if tasks is not None else task_catalog.load(engine.con)
+    tasks = tasks if tasks is not None else task_catalog.load(engine)
     for task in descendants(tasks, root):
         if task.started and all(outcomes.get(p) == SUCCEEDED for p in task.predecessors):
             outcomes[task.name] = _run_one(engine, graph, task, engine.clock.stamp())

@@ -73,7 +73,7 @@ def show(engine: Engine, statement: Statement) -> Result:
     found = parse_show(engine, statement.text, ("TASKS",), extra=("ROOT", "ONLY"))
     selected = [
         task
-        for task in task_catalog.load(engine.con).values()
+        for task in task_catalog.load(engine).values()
         if found.matches(task.name) and (not found.extra or task.is_root)
     ]
     result = _show_result(selected, terse=found.terse)
@@ -86,7 +86,7 @@ def describe(engine: Engine, statement: Statement) -> Result:
         t.expect("DESC")
     t.expect("TASK")
     name = t.name(engine)
-    task = task_catalog.load(engine.con).get(name)
+    task = task_catalog.load(engine).get(name)
     if task is None:
         raise missing(name)
     return _show_result([task])

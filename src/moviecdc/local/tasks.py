@@ -94,7 +94,8 @@ def create(engine: Engine, statement: Statement) -> Result:
         raise LocalEngineError(f"Schema '{name.database}.{name.schema}' does not exist or not authorized.")
     with engine.atomic():
         task_catalog.ensure(engine.con, name.database)
-        tasks = task_catalog.load(engine.con)
+        engine.invalidate()  # the task tables may be new
+        tasks = task_catalog.load(engine)
         existing = tasks.get(name)
         if existing is not None:
             if spec.if_not_exists:
@@ -189,7 +190,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
             "are. Change a task with CREATE OR ALTER TASK (suspend it first)."
         )
     engine.implicit_commit()
-    tasks = task_catalog.load(engine.con)
+    tasks = task_catalog.load(engine)
     task = tasks.get(name)
     if task is None:
         if if_exists:
@@ -226,7 +227,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
     if not t.done:
         raise LocalEngineError(f"Syntax error: unexpected {t.rest()!r} after the task name.")
     engine.implicit_commit()
-    tasks = task_catalog.load(engine.con)
+    tasks = task_catalog.load(engine)
     task = tasks.get(name)
     label = display_part(name.name)
     if task is None:
@@ -263,7 +264,7 @@ def execute(engine: Engine, statement: Statement) -> Result:
             "EXECUTE TASK inside an open transaction is not supported by the local engine (the run would join "
             "your transaction). COMMIT or ROLLBACK first."
         )
-    tasks = task_catalog.load(engine.con)
+    tasks = task_catalog.load(engine)
     task = tasks.get(name)
     if task is None:
         raise task_show.missing(name)
@@ -286,7 +287,7 @@ def drop_schema(engine: Engine, statement: Statement) -> Result:
     parts, _ = take_name(t.tokens, t.i)
     database = parts[0].resolved if len(parts) == 2 else engine.database
     result = run_parsed(engine, statement)
-    if parts and database is not None and database in task_catalog.databases(engine.con):
+    if parts and database is not None and database in task_catalog.databases(engine):
         with engine.atomic():
             task_catalog.forget_dropped_schema(engine.con, database, parts[-1].resolved)
     return result
