@@ -197,7 +197,8 @@ class Engine:
 
     def change_seq(self, database: str) -> int:
         """Tick the change clock for one changing statement."""
-        self.snapshot(database)  # pin the transaction's snapshot before its own first change
+        if self.in_transaction:
+            self.snapshot(database)  # pin the transaction's snapshot before its own first change
         return catalog.next_seq(self.con, database)
 
     @contextmanager

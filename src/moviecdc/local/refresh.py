@@ -181,8 +181,7 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
     tracked = storage(engine, table)
     deleted = delete_rows(engine, tracked, affected(table.output_key))
     inserted = insert_rows(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
-    con.execute(f"DROP TABLE {keys.sql}")
-    con.execute(f"DROP TABLE {rids.sql}")
+    # The scratch tables (a row per changed key) stay until this table's next refresh replaces them.
     _advance(engine, [(source, stream)], snapshot)
     return Done(table, INCREMENTAL, inserted, deleted)
 
