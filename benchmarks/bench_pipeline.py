@@ -147,7 +147,8 @@ def snowpark_comparison(events: int) -> None:
     snowpark.close()
 
     def totals(gold_rows: list[Any]) -> tuple[int, Decimal]:
-        return sum(int(r[1]) for r in gold_rows), sum(Decimal(str(r[3])).quantize(Decimal("0.01")) for r in gold_rows)
+        revenue = sum((Decimal(str(r[3])).quantize(Decimal("0.01")) for r in gold_rows), Decimal(0))
+        return sum(int(r[1]) for r in gold_rows), revenue
 
     print(f"\n## 3. Silver + Gold on {len(bronze):,} Bronze events ({events:,} change events)")
     print(f"local engine (DuckDB SQL)           {local_seconds:>13.3f}s")

@@ -22,6 +22,7 @@ from moviecdc.config import PipelineConfig
 from moviecdc.pipeline import Pipeline
 from moviecdc.schema import BOOKINGS
 from moviecdc.simulate import Batch, BookingSimulator, BookingWriter, SimulationConfig
+from moviecdc.simulate.writer import SessionLike
 from moviecdc.status import PipelineStatus
 
 if TYPE_CHECKING:
@@ -30,12 +31,8 @@ if TYPE_CHECKING:
 TICK_SECONDS = 60.0
 
 
-class ClockedSession(Protocol):
-    """A session with a manual clock: ``LocalSession``."""
-
-    def sql(self, query: str) -> Any: ...
-
-    def write_pandas(self, df: Any, table_name: str, **kwargs: Any) -> Any: ...
+class ClockedSession(SessionLike, Protocol):
+    """A session with a manual clock, that the simulator can write to: ``LocalSession``."""
 
     def advance(self, seconds: float) -> Any: ...
 
