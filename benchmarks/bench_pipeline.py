@@ -5,8 +5,8 @@
 1. Throughput: ``--events`` booking change events (the simulator's realistic mix of inserts, updates and
    deletes) written 10,000 per simulated minute with the default schedule (ingest every minute, Gold lag 2
    minutes), until Gold reflects them all; events per wall-clock second, peak RSS, and the number of task
-   runs and Gold refreshes that happened. The simulator makes the batches before the clock starts (its
-   time is printed too). Runs in a child process so its peak memory is its own.
+   runs and Gold refreshes that happened. The simulator makes the batches, as the DataFrames the writer
+   sends, before the clock starts (its time is printed too). Runs in a child process so its peak memory is its own.
 2. Freshness in real-time mode (``LocalSession(realtime=True, speed=60)``): time from a committed raw change
    to its effect in Gold, p50 and p99, against the bound Gold lag / speed + one scheduler tick.
 3. The same Silver and Gold computation on ``--snowpark-events`` events with the layers' Snowpark DataFrame
@@ -30,6 +30,7 @@ from moviecdc import BOOKINGS, GoldLayer, LocalSession, Pipeline, PipelineConfig
 from moviecdc.config import lag_seconds
 from moviecdc.layers.expressions import snowpark_type
 from moviecdc.runner import replay, run_local, simulated_batches
+from moviecdc.simulate import frames
 
 GOLD = PipelineConfig().name("gold_table").sql
 RAW = PipelineConfig().name("raw_table").sql
@@ -37,10 +38,11 @@ BRONZE = PipelineConfig().name("bronze_table").sql
 
 
 def throughput_child(events: int) -> dict[str, Any]:
-    # The simulator is the load, not the system under test: its batches are made before the clock starts
-    # (and timed on their own), so events/s measures deploy -> writes -> tasks and refreshes -> drained Gold.
+    # The simulator is the load, not the system under test: its batches are made, as the DataFrames the
+    # writer sends, before the clock starts (and timed on their own), so events/s measures
+    # deploy -> writes -> tasks and refreshes -> drained Gold.
     started = time.perf_counter()
-    batches = list(simulated_batches(events=events, seed=1, events_per_minute=10_000))
+    batches = [frames(b) for b in simulated_batches(events=events, seed=1, events_per_minute=10_000)]
     simulator_seconds = time.perf_counter() - started
     with LocalSession() as session:
         result = replay(session, batches, total=events)
@@ -90,7 +92,7 @@ def throughput(events: int) -> None:
     print(f"wall-clock seconds                  {r['seconds']:>14.2f}")
     print(f"events per second                   {r['events_per_second']:>14,.0f}   (target >= 200,000)")
     both = r["events"] / (r["seconds"] + r["simulator_seconds"])
-    print(f"simulator, before the clock started {r['simulator_seconds']:>13.2f}s   (in the loop: {both:,.0f}/s)")
+    print(f"simulator + DataFrames, made before {r['simulator_seconds']:>13.2f}s   (in the loop: {both:,.0f}/s)")
     print(f"peak RSS                            {r['peak_rss_mib']:>11,.0f} MiB   (target <= 1,024 MiB)")
 
 

@@ -21,7 +21,7 @@ from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.pipeline import Pipeline
 from moviecdc.schema import BOOKINGS
-from moviecdc.simulate import Batch, BookingSimulator, BookingWriter, SimulationConfig
+from moviecdc.simulate import Batch, BookingSimulator, BookingWriter, Frames, SimulationConfig
 from moviecdc.simulate.writer import SessionLike
 from moviecdc.status import PipelineStatus
 
@@ -92,7 +92,7 @@ def run_local(
 
 def replay(
     session: ClockedSession,
-    batches: Iterable[Batch],
+    batches: Iterable[Batch | Frames],
     config: PipelineConfig | None = None,
     *,
     total: int | None = None,
@@ -101,7 +101,8 @@ def replay(
     """Deploy, then per batch: write it and advance the clock one minute; then drain (``Pipeline.refresh()``).
 
     ``seconds`` runs from the deploy to the drained Gold, including making the batches if ``batches`` makes
-    them lazily; pass a list to time the pipeline alone. ``progress(written, total)`` after each batch.
+    them lazily; to time the pipeline alone, pass a list of batches already turned into DataFrames
+    (:func:`moviecdc.simulate.frames`). ``progress(written, total)`` after each batch.
     """
     pipeline = Pipeline(session, config)
     started = time.perf_counter()
@@ -111,7 +112,7 @@ def replay(
     for batch in batches:
         writer.write(batch)
         session.advance(seconds=TICK_SECONDS)
-        written += batch.size
+        written += batch.batch.size if isinstance(batch, Frames) else batch.size
         ticks += 1
         if progress is not None:
             progress(written, written if total is None else total)

@@ -121,6 +121,41 @@ def test_insert_select_and_update_from(session: LocalSession) -> None:
     assert delta(session) == [(2, "b!", "INSERT", True), (2, "b", "DELETE", True)]
 
 
+def test_update_computes_from_the_rows_as_they_were(session: LocalSession) -> None:
+    # SET reads the pre-update rows, a subquery over the table included; a row that the FROM joins twice is
+    # updated once (one pair); the table holds the new values under the same ROW_IDs.
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    before = {r["ID"]: r["R"] for r in session.sql('SELECT ID, "METADATA$ROW_ID" AS R FROM S').collect()}
+    consume(session)
+    run(session, "CREATE TABLE TWICE (ID INT)", "INSERT INTO TWICE VALUES (1), (1)")
+    run(session, "UPDATE T SET VAL = VAL || (SELECT max(VAL) FROM T) FROM TWICE WHERE T.ID = TWICE.ID")
+    run(session, "UPDATE T SET ID = ID + 10, VAL = UPPER(VAL) WHERE ID = 2")
+    pairs = [(1, "a", "DELETE", True), (1, "ac", "INSERT", True), (2, "b", "DELETE", True), (12, "B", "INSERT", True)]
+    assert delta(session) == sorted(pairs, key=repr)
+    after = {r["ID"]: r["R"] for r in session.sql('SELECT ID, "METADATA$ROW_ID" AS R FROM S').collect()}
+    assert after == {1: before[1], 2: before[2], 12: before[2]}  # both halves of a pair: one ROW_ID
+    rows = session.sql("SELECT ID, VAL FROM T ORDER BY ID").collect()
+    assert [tuple(r) for r in rows] == [(1, "ac"), (3, "c"), (12, "B")]
+
+
+def test_delete_using_and_a_subquery_over_the_table(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')")
+    consume(session)
+    run(session, "CREATE TABLE GONE (ID INT)", "INSERT INTO GONE VALUES (1), (1), (3)")
+    run(session, "DELETE FROM T USING GONE WHERE T.ID = GONE.ID")
+    run(session, "DELETE FROM T WHERE ID = (SELECT max(ID) FROM T)")
+    assert delta(session) == [(1, "a", "DELETE", False), (3, "c", "DELETE", False), (4, "d", "DELETE", False)]
+    assert [tuple(r) for r in session.sql("SELECT ID, VAL FROM T").collect()] == [(2, "b")]
+
+
+def test_update_of_an_unknown_column_fails_and_changes_nothing(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    with pytest.raises(LocalEngineError, match="invalid identifier 'NOPE'"):
+        session.sql("UPDATE T SET NOPE = 'x'").collect()
+    assert delta(session) == [(1, "a", "INSERT", False)]
+    assert [tuple(r) for r in session.sql("SELECT ID, VAL FROM T").collect()] == [(1, "a")]
+
+
 def test_write_pandas_into_a_tracked_table(session: LocalSession) -> None:
     session.write_pandas(pd.DataFrame({"ID": [1, 2], "VAL": ["a", "b"]}), "T")
     assert delta(session) == [(1, "a", "INSERT", False), (2, "b", "INSERT", False)]

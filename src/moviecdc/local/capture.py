@@ -5,8 +5,11 @@ Each form costs O(rows it changes):
 - INSERT (VALUES or SELECT) runs against the table's storage with ``RETURNING`` the new rows and their
   fresh ROW_IDs, which become INSERT events;
 - DELETE returns the removed rows: DELETE events;
-- UPDATE first reads the old images of the rows it will change (DuckDB's ``RETURNING`` gives only the new
-  values), then returns the new ones: an old-image and a new-image event per row;
+- UPDATE reads, in one query with the statement's own FROM and WHERE, each matched row's old image and the
+  values its SET computes (from the rows as they were, as an UPDATE does); then it deletes those rows and
+  inserts their new images under the same ROW_IDs, and logs an old-image and a new-image event per row.
+  DuckDB rewrites every column of a row it updates in place, which costs several times a delete and an
+  append of the same rows (``benchmarks/README.md``); a row's ROW_ID, not its place, is its identity;
 - MERGE reads the old images of matched rows, then returns ``merge_action`` with each row;
 - TRUNCATE logs every row as deleted (Snowflake's streams show a truncate as deletes too);
 - ``write_pandas`` appends an Arrow table to the storage and to the log directly.
@@ -23,14 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from moviecdc.errors import UnsupportedSqlError
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import catalog
 from moviecdc.local.catalog import DELETE, INSERT, ROW_ID, UPDATE_NEW, UPDATE_OLD, TrackedTable
-from moviecdc.local.names import literal, quote
+from moviecdc.local.names import ObjectName, literal, quote
 from moviecdc.local.results import SUCCESS, Result, counts, status
 
 if TYPE_CHECKING:
     from moviecdc.local.engine import Engine
+
+# The rowids a logged DELETE or UPDATE matches (see _matched); replaced by the next such statement.
+_MATCHED = ObjectName("temp", "main", "_MOVIECDC_MATCHED")
 
 
 def is_logged(engine: Engine, tracked: TrackedTable) -> bool:
@@ -101,10 +107,16 @@ def insert(engine: Engine, ast: exp.Insert, tracked: TrackedTable) -> Result:
 
 def delete(engine: Engine, ast: exp.Delete, tracked: TrackedTable) -> Result:
     alias = _alias_of(ast.this)
-    ast.set("this", tracked.data.table(alias))
+    storage = tracked.data.table(alias)
+    ast.set("this", storage)
     if not is_logged(engine, tracked):
         return counts(number_of_rows_deleted=_count(engine, engine.transform(ast)))
     seq = engine.change_seq(tracked.name.database)
+    where = ast.args.get("where")
+    if isinstance(where, exp.Where):
+        using = ast.args.get("using") or []
+        ast.set("where", _matched(engine, storage, alias, [exp.Join(this=u.copy()) for u in using], where))
+        ast.set("using", None)
     ast.set("returning", exp.Returning(expressions=_image(tracked, alias)))
     rows = engine.arrow(engine.transform(ast))
     write_log(engine, tracked, seq, DELETE, rows)
@@ -119,20 +131,77 @@ def update(engine: Engine, ast: exp.Update, tracked: TrackedTable) -> Result:
         count = _count(engine, engine.transform(ast))
         return counts(number_of_rows_updated=count, number_of_multi_joined_rows_updated=0)
     seq = engine.change_seq(tracked.name.database)
-    # The old images: the same FROM and WHERE as the update, read before it runs.
-    select = exp.Select(expressions=_image(tracked, alias)).distinct()
+    assigned = _assignments(ast, tracked)
+    # Old image and new values of every matched row: the update's own FROM and WHERE, read before it runs.
+    new_values = [
+        exp.alias_(assigned.get(c) or exp.column(_ident(c), table=alias.copy()), _new(i), quoted=True)
+        for i, c in enumerate(tracked.columns)
+    ]
+    select = exp.Select(expressions=[*_image(tracked, alias), *new_values])
     select.set("from_", exp.From(this=storage.copy()))
     source = ast.args.get("from_")
     if isinstance(source, exp.From):
         select.set("joins", [exp.Join(this=source.this.copy())])
     where = ast.args.get("where")
     if isinstance(where, exp.Where):
-        select.set("where", where.copy())
-    old = engine.arrow(engine.transform(select))
-    ast.set("returning", exp.Returning(expressions=_image(tracked, alias)))
-    new = _distinct_rows(engine.arrow(engine.transform(ast)))
-    _log_update(engine, tracked, seq, old, new)
-    return counts(number_of_rows_updated=new.num_rows, number_of_multi_joined_rows_updated=0)
+        matched = _matched(engine, storage, alias, select.args.get("joins") or [], where)
+        select.set("where", exp.Where(this=exp.and_(where.this.copy(), matched.this)))
+    rows = _distinct_rows(engine.arrow(engine.transform(select)))
+    if rows.num_rows:
+        old = rows.select([ROW_ID, *tracked.columns])
+        new = rows.select([ROW_ID, *(_new(i) for i in range(len(tracked.columns)))])
+        new = new.rename_columns([ROW_ID, *tracked.columns])
+        name = engine.register(new)
+        try:
+            rid, cols = quote(ROW_ID), tracked.quoted_columns
+            engine.con.execute(f"DELETE FROM {tracked.data.sql} WHERE {rid} IN (SELECT {rid} FROM {quote(name)})")
+            engine.con.execute(
+                f"INSERT INTO {tracked.data.sql} ({rid}, {cols}) SELECT {rid}, {cols} FROM {quote(name)}"
+            )
+        finally:
+            engine.unregister(name)
+        write_log(engine, tracked, seq, UPDATE_OLD, old)
+        write_log(engine, tracked, seq, UPDATE_NEW, new)
+    return counts(number_of_rows_updated=rows.num_rows, number_of_multi_joined_rows_updated=0)
+
+
+def _matched(
+    engine: Engine, storage: exp.Table, alias: exp.Identifier, joins: list[exp.Expr], where: exp.Where
+) -> exp.Where:
+    """``WHERE <the rows a DELETE or UPDATE matches>``, as DuckDB rowids found by a first pass.
+
+    The first pass reads only the columns the statement's WHERE (and join) needs; the second then reads whole
+    rows by rowid, which skips the other row groups. One pass reads every column of every row: about 40 %
+    slower at a million rows (``benchmarks/README.md``). Both passes run in the statement's transaction, so
+    the rowids cannot move in between.
+    """
+    rowid = exp.column("rowid", table=alias.copy())
+    first = exp.Select(expressions=[exp.alias_(rowid, "X", quoted=True)])
+    first.set("from_", exp.From(this=storage.copy()))
+    first.set("joins", [j.copy() for j in joins])
+    first.set("where", where.copy())
+    engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {_MATCHED.sql} AS {engine.transform(first)}")
+    rows = exp.select(exp.column(_ident("X"))).from_(_MATCHED.table())
+    return exp.Where(this=exp.In(this=rowid.copy(), query=rows.subquery()))
+
+
+def _assignments(ast: exp.Update, tracked: TrackedTable) -> dict[str, exp.Expr]:
+    """SET's expressions by the (resolved) name of the column each assigns."""
+    assigned: dict[str, exp.Expr] = {}
+    for eq in ast.expressions:
+        target = eq.this if isinstance(eq, exp.EQ) else None
+        ident = target.this if isinstance(target, exp.Column) else None
+        if not isinstance(ident, exp.Identifier):
+            raise UnsupportedSqlError(f"UPDATE … SET {eq.sql(dialect='snowflake')} is not supported.")
+        name = str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
+        if name not in tracked.columns:
+            raise LocalEngineError(f"SQL compilation error: error line 0 at position 0 invalid identifier '{name}'")
+        assigned[name] = eq.expression.copy()
+    return assigned
+
+
+def _new(index: int) -> str:
+    return f"__MOVIECDC_NEW_{index}"
 
 
 def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 _ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
 
 # Statements whose translation is cached (see Engine.transform), and how many translations are kept.
-_CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)
+_CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable)
 _TRANSLATIONS = 512
 _IN_MEMORY_CHECKPOINT = "4GB"
 

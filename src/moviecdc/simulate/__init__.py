@@ -18,7 +18,7 @@ Write the same batches into any session's raw table (Snowpark ``Session`` or ``L
 from moviecdc.simulate.config import DEFAULT_PRICE_TIERS, PriceTier, SimulationConfig
 from moviecdc.simulate.generator import BookingSimulator
 from moviecdc.simulate.model import Batch, Booking, EventCounts, bookings_frame, reject_reason
-from moviecdc.simulate.writer import BookingWriter, SessionLike, WriteCounts, staging_name
+from moviecdc.simulate.writer import BookingWriter, Frames, SessionLike, WriteCounts, frames, staging_name
 
 __all__ = [
     "DEFAULT_PRICE_TIERS",
@@ -27,11 +27,13 @@ __all__ = [
     "BookingSimulator",
     "BookingWriter",
     "EventCounts",
+    "Frames",
     "PriceTier",
     "SessionLike",
     "SimulationConfig",
     "WriteCounts",
     "bookings_frame",
+    "frames",
     "reject_reason",
     "staging_name",
 ]
