@@ -216,19 +216,25 @@ def track_sources(engine: Engine, table: DynamicTable, names: list[ObjectName]) 
 def delete_rows(engine: Engine, tracked: TrackedTable, where: str) -> int:
     """Delete the rows ``where`` (SQL over the storage, aliased ``T``) selects; logged when the table is read.
 
-    The log is written in SQL from the rows about to go, then they go: two scans of the table, cheaper here
-    than fetching the deleted rows back through Arrow (``DELETE … RETURNING``).
+    When logged, the rows' DuckDB rowids are found first (reading only the columns ``where`` needs), then
+    their images are logged and they are deleted by rowid: no pass reads every column of every row, and no
+    row comes back through Arrow (``DELETE … RETURNING``).
     """
     if not capture.is_logged(engine, tracked):
         rows = engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}").fetchall()
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
     cols = tracked.quoted_columns
+    gone = ObjectName("temp", "main", f"_MOVIECDC_T{tracked.uid}_{tracked.name.database}_GONE")
+    engine.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {gone.sql} AS SELECT rowid AS R FROM {tracked.data.sql} AS T WHERE {where}"
+    )
+    matched = f"rowid IN (SELECT R FROM {gone.sql})"
     logged = engine.con.execute(
         f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
-        f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} AS T WHERE {where}"
+        f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} WHERE {matched}"
     ).fetchall()
-    engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}")
+    engine.con.execute(f"DELETE FROM {tracked.data.sql} WHERE {matched}")
     return int(logged[0][0]) if logged else 0
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from moviecdc.local import aggregates, catalog
-from moviecdc.local.catalog import StreamDef
+from moviecdc.local.catalog import StreamDef, TrackedTable
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
 from moviecdc.local.dynamic_storage import (
     delete_all,
@@ -154,36 +154,57 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
     assert table.output_key is not None
     src = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
     assert src is not None
-    con = engine.con
-    # A fixed name per table, so that the restricted query (and its DuckDB SQL) is the same at every refresh.
-    keys = ObjectName("temp", "main", f"_MOVIECDC_DT{table.uid}_{table.database}_KEYS")
-    key = quote(table.source_key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {keys.sql} AS SELECT DISTINCT {key} AS K FROM {src.log.sql} "
-        "WHERE SEQ > ? AND SEQ <= ?",
-        [stream.offset, snapshot],
-    )
-    has_null = bool(con.execute(f"SELECT count(*) FILTER (WHERE K IS NULL) > 0 FROM {keys.sql}").fetchall()[0][0])
+    keys, rids, has_null = _affected(engine, src, table.source_key, stream.offset, snapshot)
 
     def affected(column: str) -> str:
         test = f"{quote(column)} IN (SELECT K FROM {keys.sql} WHERE K IS NOT NULL)"
         return f"({test} OR {quote(column)} IS NULL)" if has_null else test
 
-    # The source rows of the affected keys, in two passes: the key column alone finds their DuckDB rowids,
-    # then only those rows are read (the rowid join skips the other row groups). One pass that filters on the
-    # key reads every column of every row: three times slower at a million rows (benchmarks/README.md).
-    rids = ObjectName("temp", "main", f"_MOVIECDC_DT{table.uid}_{table.database}_RIDS")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {rids.sql} AS SELECT rowid AS R FROM {src.data.sql} "
-        f"WHERE {affected(table.source_key)}"
-    )
     rows = f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE rowid IN (SELECT R FROM {rids.sql})"
     tracked = storage(engine, table)
     deleted = delete_rows(engine, tracked, affected(table.output_key))
     inserted = insert_rows(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
-    # The scratch tables (a row per changed key) stay until this table's next refresh replaces them.
     _advance(engine, [(source, stream)], snapshot)
     return Done(table, INCREMENTAL, inserted, deleted)
+
+
+def _affected(
+    engine: Engine, src: TrackedTable, key: str, offset: int, snapshot: int
+) -> tuple[ObjectName, ObjectName, bool]:
+    """The keys ``src``'s log changed in (offset, snapshot], the rowids of ``src``'s rows with those keys, and
+    whether a NULL key changed: two temporary tables, and a flag.
+
+    The rows are found in two passes: the key column alone gives their DuckDB rowids, then a join on rowid
+    reads only their row groups (one pass that filters on the key reads every column of every row: three times
+    slower at a million rows, ``benchmarks/README.md``). The tables are named after the source and the key, so
+    the restricted query's text (and its cached translation) is the same at every refresh, and so that two
+    tables refreshed from one snapshot with one key (Silver and Rejected) share one build: a third table
+    records the range they hold and the DuckDB transaction that built them (rowids hold within a transaction
+    only). All three are transactional, like the refresh. They stay until replaced.
+    """
+    con = engine.con
+    stem = f"_MOVIECDC_T{src.uid}_{src.name.database}_K{src.columns.index(key)}"
+    keys, rids, held = (ObjectName("temp", "main", f"{stem}_{part}") for part in ("KEYS", "RIDS", "RANGE"))
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {held.sql} (O BIGINT, S BIGINT, T BIGINT, HAS_NULL BOOLEAN)")
+    rows = con.execute(
+        f"SELECT HAS_NULL FROM {held.sql} WHERE O = ? AND S = ? AND T = txid_current()", [offset, snapshot]
+    ).fetchall()
+    if rows:
+        return keys, rids, bool(rows[0][0])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {keys.sql} AS SELECT DISTINCT {quote(key)} AS K FROM {src.log.sql} "
+        "WHERE SEQ > ? AND SEQ <= ?",
+        [offset, snapshot],
+    )
+    has_null = bool(con.execute(f"SELECT count(*) FILTER (WHERE K IS NULL) > 0 FROM {keys.sql}").fetchall()[0][0])
+    test = f"{quote(key)} IN (SELECT K FROM {keys.sql} WHERE K IS NOT NULL)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {rids.sql} AS SELECT rowid AS R FROM {src.data.sql} "
+        f"WHERE {f'({test} OR {quote(key)} IS NULL)' if has_null else test}"
+    )
+    con.execute(f"DELETE FROM {held.sql}")
+    con.execute(f"INSERT INTO {held.sql} SELECT ?, ?, txid_current(), ?", [offset, snapshot, has_null])
+    return keys, rids, has_null
 
 
 def _aggregate(engine: Engine, table: DynamicTable, source: Source, stream: StreamDef, snapshot: int) -> Done:
