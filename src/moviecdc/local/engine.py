@@ -3,9 +3,9 @@
 One ``Engine`` owns one fakesnow instance and the single DuckDB connection every statement runs on, so a
 user's DML, the change log it writes and a stream offset it moves share one DuckDB transaction. The
 engine keeps no state that DuckDB does not also hold: its caches of the catalog are rebuilt from the
-``_MOVIECDC`` tables on demand. Stream offsets, which DML moves, are dropped at every statement
-(:meth:`Engine.next_statement`); the definitions of tracked tables and streams only when DDL, a rollback or a
-failure may have changed them (:meth:`Engine.invalidate`), so a run of DML statements loads them once.
+``_MOVIECDC`` tables on demand, and dropped by whatever may change them: DDL, a rollback or a failure
+(:meth:`Engine.invalidate`), and a stream's consumption (:meth:`Engine.advance_stream`). A run of DML
+statements loads them once.
 """
 
 from __future__ import annotations
@@ -137,8 +137,9 @@ class Engine:
         self._streams = None
         self._holders = None
 
-    def next_statement(self) -> None:
-        """Drop what a DML statement may have changed in the catalog: stream offsets (a consume moves them)."""
+    def advance_stream(self, stream: StreamDef, offset: int) -> None:
+        """Move a stream's offset (in the caller's transaction); the cached streams are dropped."""
+        catalog.advance(self.con, stream, offset)
         self._streams = None
 
     @property
@@ -254,7 +255,6 @@ class Engine:
         if self.dispatcher is None:
             raise LocalEngineError("Internal error of the local engine: no dispatcher; use LocalSession.")
         statement = Statement.of(text)
-        self.next_statement()
         return self.dispatcher.handler_for(statement)(self, statement)
 
     def fakesnow(self, sql: str) -> Result:

@@ -145,7 +145,7 @@ def _advance(engine: Engine, streams: list[tuple[Source, StreamDef | None]], sna
     :func:`_stream` reads offsets afresh; nothing else reads these streams)."""
     for _, stream in streams:
         if stream is not None and stream.offset < snapshot:
-            catalog.advance(engine.con, stream, snapshot)
+            engine.advance_stream(stream, snapshot)
 
 
 def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: StreamDef, snapshot: int) -> Done:

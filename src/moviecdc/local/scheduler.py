@@ -85,7 +85,6 @@ def run_until(engine: Engine, until: datetime) -> None:
         else:
             _once(done, ("refresh", None, due))
             _refresh(engine, due)
-        engine.next_statement()
 
 
 def _once(done: set[tuple[str, object, datetime]], key: tuple[str, object, datetime]) -> None:

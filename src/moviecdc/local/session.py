@@ -163,7 +163,6 @@ class LocalSession:
         self._check_open()
         with self._engine.lock, quiet():
             self._engine.begin_statement()
-            self._engine.next_statement()
             try:
                 return self._dispatcher.handler_for(statement)(self._engine, statement)
             except Exception as e:
@@ -191,7 +190,6 @@ class LocalSession:
         rows = pa.Table.from_pandas(df, preserve_index=False).rename_columns(columns)
         with self._engine.lock, quiet():
             self._engine.begin_statement()
-            self._engine.next_statement()
             text = f"write_pandas into {name.display}"
             try:
                 if auto_create_table:
@@ -200,7 +198,6 @@ class LocalSession:
                     types = [f"{quote(c)} {sql_type(t)}" for c, t in zip(columns, df.dtypes, strict=True)]
                     self.execute(f"CREATE TABLE IF NOT EXISTS {name.sql} ({', '.join(types)})")
                 self._engine.implicit_commit()
-                self._engine.next_statement()
                 with self._engine.atomic():
                     self._load(name, rows, truncate=overwrite and not auto_create_table)
             except MoviecdcError:

@@ -373,4 +373,4 @@ def release_temp(engine: Engine, read: StreamRead) -> None:
 def consume(engine: Engine, read: StreamRead) -> None:
     """Advance every stream a DML statement read to the snapshot it read (same transaction)."""
     for stream, snapshot in read.streams:
-        catalog.advance(engine.con, stream, snapshot)
+        engine.advance_stream(stream, snapshot)

@@ -136,7 +136,6 @@ def _run_one(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime
 def _evaluate(engine: Engine, condition: str) -> bool:
     """WHEN: TRUE runs the body; FALSE or NULL skips it."""
     parsed = _parse(condition)
-    engine.next_statement()
     value = _stream_condition(engine, parsed)
     if value is not None:
         return value
