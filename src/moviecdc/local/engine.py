@@ -36,6 +36,7 @@ from moviecdc.local.results import Result
 
 if TYPE_CHECKING:
     from moviecdc.local.dispatch import Dispatcher
+    from moviecdc.local.task_catalog import TaskDef
 
 # DuckDB warns that Arrow output of a DB-API result copies the rows; fakesnow fetches every result that
 # way. The copy is of result rows only, and pytest (rightly) turns warnings into errors.
@@ -73,6 +74,8 @@ class Engine:
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
         self._holders: dict[str, list[str]] | None = None
+        # Every task, by name (task_catalog.load); dropped like the rest, and by every write of a task row.
+        self.tasks_cache: dict[ObjectName, TaskDef] | None = None
         self._temp_counter = 0
         # Names of reusable temporary tables in use now (see :meth:`reusable_temp_name`).
         self._live_temps: set[str] = set()
@@ -136,6 +139,7 @@ class Engine:
         self._tracked = None
         self._streams = None
         self._holders = None
+        self.tasks_cache = None
 
     def advance_stream(self, stream: StreamDef, offset: int) -> None:
         """Move a stream's offset (in the caller's transaction); the cached streams are dropped."""

@@ -124,7 +124,7 @@ def on_open(engine: Engine) -> None:
         assert schedule is not None
         assert task.next_run is not None
         with engine.atomic():
-            task_catalog.save(engine.con, replace(task, next_run=schedule.catch_up(task.next_run, now)))
+            task_catalog.save(engine, replace(task, next_run=schedule.catch_up(task.next_run, now)))
     engine.statement_time = engine.clock.now()
 
 

@@ -122,7 +122,14 @@ def databases(engine: Engine) -> list[str]:
 
 
 def load(engine: Engine) -> dict[ObjectName, TaskDef]:
-    """Every task of every attached database, by name."""
+    """Every task of every attached database, by name (a fresh dict; the engine caches the tasks until a task
+    row is written, DDL runs or a transaction rolls back)."""
+    if engine.tasks_cache is None:
+        engine.tasks_cache = _load(engine)
+    return dict(engine.tasks_cache)
+
+
+def _load(engine: Engine) -> dict[ObjectName, TaskDef]:
     con = engine.con
     tasks: dict[ObjectName, TaskDef] = {}
     for db in databases(engine):
@@ -147,8 +154,10 @@ def _from_row(db: str, r: tuple[Any, ...]) -> TaskDef:
     )  # fmt: skip
 
 
-def save(con: duckdb.DuckDBPyConnection, task: TaskDef) -> None:
+def save(engine: Engine, task: TaskDef) -> None:
     """Insert or overwrite one task's row (inside the caller's transaction)."""
+    engine.tasks_cache = None
+    con = engine.con
     table = hidden(task.name.database, "TASKS").sql
     con.execute(f"DELETE FROM {table} WHERE TASK_UID = ?", [task.uid])
     predecessors = json.dumps([[p.database, p.schema, p.name] for p in task.predecessors])
@@ -163,14 +172,16 @@ def save(con: duckdb.DuckDBPyConnection, task: TaskDef) -> None:
     )  # fmt: skip
 
 
-def delete(con: duckdb.DuckDBPyConnection, task: TaskDef) -> None:
+def delete(engine: Engine, task: TaskDef) -> None:
     """Forget a task; its history stays (Snowflake keeps the history of dropped tasks)."""
-    con.execute(f"DELETE FROM {hidden(task.name.database, 'TASKS').sql} WHERE TASK_UID = ?", [task.uid])
+    engine.tasks_cache = None
+    engine.con.execute(f"DELETE FROM {hidden(task.name.database, 'TASKS').sql} WHERE TASK_UID = ?", [task.uid])
 
 
-def forget_dropped_schema(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> None:
+def forget_dropped_schema(engine: Engine, database: str, schema: str) -> None:
     """Drop the rows of tasks left behind by a dropped schema, before a task of that name is created again."""
-    con.execute(f"DELETE FROM {hidden(database, 'TASKS').sql} WHERE SCHEMA_NAME = ?", [schema])
+    engine.tasks_cache = None
+    engine.con.execute(f"DELETE FROM {hidden(database, 'TASKS').sql} WHERE SCHEMA_NAME = ?", [schema])
 
 
 def record(con: duckdb.DuckDBPyConnection, run: Run) -> None:

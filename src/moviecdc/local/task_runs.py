@@ -223,5 +223,5 @@ def _record(
             last_suspended_reason=SUSPENDED_DUE_TO_ERRORS,
         )  # fmt: skip
     if root != graph.root:
-        task_catalog.save(engine.con, root)
+        task_catalog.save(engine, root)
         graph.root = root

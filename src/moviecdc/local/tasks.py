@@ -111,8 +111,8 @@ def create(engine: Engine, statement: Statement) -> Result:
         task = _defined(engine, spec, existing if spec.or_alter else None)
         _check_graph(tasks, task)
         if existing is not None and not spec.or_alter:
-            task_catalog.delete(engine.con, existing)
-        task_catalog.save(engine.con, task)
+            task_catalog.delete(engine, existing)
+        task_catalog.save(engine, task)
     engine.invalidate()
     if existing is not None and spec.or_alter:
         return status(SUCCESS)
@@ -212,7 +212,7 @@ def alter(engine: Engine, statement: Statement) -> Result:
         )
     if changed != task:
         with engine.atomic():
-            task_catalog.save(engine.con, changed)
+            task_catalog.save(engine, changed)
         engine.invalidate()
     return status(SUCCESS)
 
@@ -237,7 +237,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
     _graph_unlocked(tasks, task)
     now = engine.now()
     with engine.atomic():
-        task_catalog.delete(engine.con, task)
+        task_catalog.delete(engine, task)
         for child in tasks.values():
             if name in child.predecessors:
                 changed = replace(child, predecessors=tuple(p for p in child.predecessors if p != name))
@@ -246,7 +246,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
                         changed, state=SUSPENDED, next_run=None, last_suspended_on=now,
                         last_suspended_reason=CHILD_BECAME_ROOT,
                     )  # fmt: skip
-                task_catalog.save(engine.con, changed)
+                task_catalog.save(engine, changed)
     engine.invalidate()
     return status(f"{label} successfully dropped.")
 
@@ -289,5 +289,5 @@ def drop_schema(engine: Engine, statement: Statement) -> Result:
     result = run_parsed(engine, statement)
     if parts and database is not None and database in task_catalog.databases(engine):
         with engine.atomic():
-            task_catalog.forget_dropped_schema(engine.con, database, parts[-1].resolved)
+            task_catalog.forget_dropped_schema(engine, database, parts[-1].resolved)
     return result
