@@ -5,8 +5,9 @@
 1. Throughput: ``--events`` booking change events (the simulator's realistic mix of inserts, updates and
    deletes) written 10,000 per simulated minute with the default schedule (ingest every minute, Gold lag 2
    minutes), until Gold reflects them all; events per wall-clock second, peak RSS, and the number of task
-   runs and Gold refreshes that happened. The simulator makes the batches, as the DataFrames the writer
-   sends, before the clock starts (its time is printed too). Runs in a child process so its peak memory is its own.
+   runs and Gold refreshes that happened. The time the simulator takes to make each minute's batch, as the
+   DataFrames the writer sends, is measured apart and taken out (and printed). Runs in a child process so
+   its peak memory is its own.
 2. Freshness in real-time mode (``LocalSession(realtime=True, speed=60)``): time from a committed raw change
    to its effect in Gold, p50 and p99, against the bound Gold lag / speed + one scheduler tick.
 3. The same Silver and Gold computation on ``--snowpark-events`` events with the layers' Snowpark DataFrame
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -30,22 +32,40 @@ from moviecdc import BOOKINGS, GoldLayer, LocalSession, Pipeline, PipelineConfig
 from moviecdc.config import lag_seconds
 from moviecdc.layers.expressions import snowpark_type
 from moviecdc.runner import replay, run_local, simulated_batches
-from moviecdc.simulate import frames
+from moviecdc.simulate import Frames, frames
 
 GOLD = PipelineConfig().name("gold_table").sql
 RAW = PipelineConfig().name("raw_table").sql
 BRONZE = PipelineConfig().name("bronze_table").sql
 
 
+class TimedLoad:
+    """The simulator's batches as the DataFrames the writer sends, made one minute at a time (so memory holds
+    one batch, not a million events), with the time spent making them kept apart in ``seconds``."""
+
+    def __init__(self, events: int) -> None:
+        self._batches = simulated_batches(events=events, seed=1, events_per_minute=10_000)
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[Frames]:
+        while True:
+            started = time.perf_counter()
+            batch = next(self._batches, None)
+            made = frames(batch) if batch is not None else None
+            self.seconds += time.perf_counter() - started
+            if made is None:
+                return
+            yield made
+
+
 def throughput_child(events: int) -> dict[str, Any]:
-    # The simulator is the load, not the system under test: its batches are made, as the DataFrames the
-    # writer sends, before the clock starts (and timed on their own), so events/s measures
+    # The simulator is the load, not the system under test: the time it takes to make each minute's batch
+    # (and its DataFrames) is measured and taken out, so events/s measures the pipeline:
     # deploy -> writes -> tasks and refreshes -> drained Gold.
-    started = time.perf_counter()
-    batches = [frames(b) for b in simulated_batches(events=events, seed=1, events_per_minute=10_000)]
-    simulator_seconds = time.perf_counter() - started
+    load = TimedLoad(events)
     with LocalSession() as session:
-        result = replay(session, batches, total=events)
+        result = replay(session, load, total=events)
+        simulator_seconds = load.seconds
         history = 'SELECT COUNT(*) FROM TABLE("MOVIES".INFORMATION_SCHEMA.{fn}) WHERE {cond}'
         ingest_runs = session.sql(
             history.format(
@@ -66,8 +86,8 @@ def throughput_child(events: int) -> dict[str, Any]:
         bronze_rows = session.sql(f"SELECT COUNT(*) FROM {BRONZE}").collect()[0][0]
     return {
         "events": result.events,
-        "seconds": result.seconds,
-        "events_per_second": result.events_per_second,
+        "seconds": result.seconds - simulator_seconds,
+        "events_per_second": result.events / (result.seconds - simulator_seconds),
         "simulator_seconds": simulator_seconds,
         "simulated_minutes": result.ticks,
         "ingest_runs": int(ingest_runs),
@@ -89,10 +109,10 @@ def throughput(events: int) -> None:
     print(f"ingest task runs (SUCCEEDED)        {r['ingest_runs']:>14,}")
     print(f"Gold refreshes (SUCCEEDED)          {r['gold_refreshes']:>14,}   {r['gold_refresh_actions']}")
     print(f"Bronze rows at the end              {r['bronze_rows']:>14,}")
-    print(f"wall-clock seconds                  {r['seconds']:>14.2f}")
+    print(f"wall-clock seconds, pipeline        {r['seconds']:>14.2f}")
     print(f"events per second                   {r['events_per_second']:>14,.0f}   (target >= 200,000)")
     both = r["events"] / (r["seconds"] + r["simulator_seconds"])
-    print(f"simulator + DataFrames, made before {r['simulator_seconds']:>13.2f}s   (in the loop: {both:,.0f}/s)")
+    print(f"simulator + DataFrames, taken out   {r['simulator_seconds']:>13.2f}s   (with them: {both:,.0f}/s)")
     print(f"peak RSS                            {r['peak_rss_mib']:>11,.0f} MiB   (target <= 1,024 MiB)")
 
 

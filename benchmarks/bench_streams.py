@@ -85,7 +85,8 @@ def bench_ingest(n: int, repeats: int) -> None:
     ceiling, floor, ours = [], [], []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as folder:
-            con = duckdb.connect(f"{folder}/plain.db", config={"enable_progress_bar": False})
+            con = duckdb.connect(f"{folder}/plain.db")
+            con.execute("SET enable_progress_bar = false")
             con.execute("CREATE TABLE T (ID BIGINT, VAL VARCHAR, AMOUNT DOUBLE)")
             start = time.perf_counter()
             con.register("df_arrow", pa.Table.from_pandas(df, preserve_index=False))
