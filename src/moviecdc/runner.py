@@ -112,7 +112,7 @@ def replay(
     for batch in batches:
         writer.write(batch)
         session.advance(seconds=TICK_SECONDS)
-        written += batch.batch.size if isinstance(batch, Frames) else batch.size
+        written += batch.size
         ticks += 1
         if progress is not None:
             progress(written, written if total is None else total)

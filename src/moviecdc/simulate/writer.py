@@ -149,21 +149,28 @@ def delete_sql(raw: QualifiedName, staging: QualifiedName) -> str:
 
 @dataclass(frozen=True)
 class Frames:
-    """A batch as the DataFrames the writer sends (``None``: nothing of that kind), made by :func:`frames`.
+    """A batch as the DataFrames the writer sends: ``inserts`` (raw rows) and ``changes`` (staging rows: full
+    updated rows and deleted keys, marked in ``SIMULATOR_CHANGE``); ``None`` when there is nothing of a kind.
 
-    Making them converts every row from Python objects; a producer that has them ready ahead of time (a
-    benchmark that times the pipeline, not the load generator) passes these to :meth:`BookingWriter.write`.
+    Made by :func:`frames`, which converts every row from Python objects. A producer that has them ready (a
+    benchmark that times the pipeline, not the load generator, e.g. read back from Parquet) passes these
+    to :meth:`BookingWriter.write` instead of the :class:`Batch`.
     """
 
-    batch: Batch
+    index: int
     inserts: pd.DataFrame | None
     changes: pd.DataFrame | None
+
+    @property
+    def size(self) -> int:
+        """Number of change events, as :attr:`Batch.size`."""
+        return sum(len(frame) for frame in (self.inserts, self.changes) if frame is not None)
 
 
 def frames(batch: Batch) -> Frames:
     """The batch's inserts (:func:`bookings_frame`) and its updates and deletes (:func:`staging_frame`)."""
     return Frames(
-        batch,
+        batch.index,
         bookings_frame(batch.inserts) if batch.inserts else None,
         staging_frame(batch) if batch.updates or batch.deletes else None,
     )
@@ -201,25 +208,28 @@ class BookingWriter:
         self._truncate_sql = truncate_sql(self.staging)
 
     def write(self, batch: Batch | Frames) -> WriteCounts:
-        """Apply ``batch``: inserts, then updates, then deletes. Empty parts send nothing."""
-        inserts, changes = (batch.inserts, batch.changes) if isinstance(batch, Frames) else (None, None)
-        batch = batch.batch if isinstance(batch, Frames) else batch
-        if batch.inserts:
-            self._write_pandas(inserts if inserts is not None else bookings_frame(batch.inserts), self.raw)
-        if batch.updates or batch.deletes:
-            keys = [row.booking_id for row in batch.updates] + list(batch.deletes)
-            if len(set(keys)) != len(keys):
-                raise ValueError(f"batch {batch.index} changes a booking twice; a batch must be a net change set")
+        """Apply ``batch`` (or its :class:`Frames`): inserts, then updates, then deletes. Empty parts send
+        nothing."""
+        ready = batch if isinstance(batch, Frames) else frames(batch)
+        if ready.inserts is not None and len(ready.inserts):
+            self._write_pandas(ready.inserts, self.raw)
+        changes = ready.changes if ready.changes is not None else pd.DataFrame(columns=[KEY, CHANGE_COLUMN])
+        if len(changes):
+            if changes[KEY].duplicated().any():
+                raise ValueError(f"batch {ready.index} changes a booking twice; a batch must be a net change set")
             if not self._staging_ready:
                 self._run(create_staging_sql(self.staging, temporary=self.temporary_staging))
                 self._staging_ready = True
             self._run(self._truncate_sql)
-            self._write_pandas(changes if changes is not None else staging_frame(batch), self.staging)
-            if batch.updates:
-                self._run(self._update_sql)
-            if batch.deletes:
-                self._run(self._delete_sql)
-        written = WriteCounts(len(batch.inserts), len(batch.updates), len(batch.deletes), 1)
+            self._write_pandas(changes, self.staging)
+        updated = int((changes[CHANGE_COLUMN] == UPDATE).sum())
+        deleted = len(changes) - updated
+        if updated:
+            self._run(self._update_sql)
+        if deleted:
+            self._run(self._delete_sql)
+        inserted = 0 if ready.inserts is None else len(ready.inserts)
+        written = WriteCounts(inserted, updated, deleted, 1)
         self.counts += written
         return written
 
