@@ -57,9 +57,13 @@ class RunResult:
 
 def simulated_batches(*, events: int, seed: int = 0, events_per_minute: int = 10_000) -> Iterator[Batch]:
     """The simulator's batches, one per simulated minute, at most ``events_per_minute`` events each,
-    until exactly ``events`` events were made."""
+    until exactly ``events`` events were made (the arguments are checked at once, not at the first batch)."""
     if events < 0 or events_per_minute <= 0:
         raise ValueError("events must be >= 0 and events_per_minute > 0")
+    return _batches(events, seed, events_per_minute)
+
+
+def _batches(events: int, seed: int, events_per_minute: int) -> Iterator[Batch]:
     simulator = BookingSimulator(
         SimulationConfig(seed=seed, tick_seconds=TICK_SECONDS, bookings_per_minute=events_per_minute)
     )

@@ -524,3 +524,18 @@ def test_sigkill_during_refreshes_leaves_every_table_consistent(tmp_path: Path) 
         )
         for name in ("PER_KEY", "LATEST", "BIG"):
             assert {a for _, a, _ in history(s, name)} <= {"REINITIALIZE", "INCREMENTAL", "NO_DATA"}
+
+
+def test_incremental_refresh_of_a_source_with_a_column_named_rowid(session: LocalSession) -> None:
+    # A ROWID column hides DuckDB's rowid, by which the partition refresh otherwise reads the source's rows.
+    session.sql("CREATE TABLE RAW (ROWID INT, K INT, V INT)").collect()
+    session.sql("INSERT INTO RAW VALUES (1, 1, 10), (2, 2, 20), (3, 2, 19)").collect()
+    session.sql(
+        "CREATE DYNAMIC TABLE LATEST TARGET_LAG = '1 minute' WAREHOUSE = WH REFRESH_MODE = INCREMENTAL AS "
+        "SELECT K, V, ROWID FROM RAW QUALIFY ROW_NUMBER() OVER (PARTITION BY K ORDER BY V DESC) = 1"
+    ).collect()
+    session.sql("INSERT INTO RAW VALUES (99, 3, 31), (8, 1, 11)").collect()
+    session.advance(seconds=120)
+    got = [tuple(r) for r in session.sql("SELECT K, V, ROWID FROM LATEST ORDER BY K").collect()]
+    assert got == [(1, 11, 8), (2, 20, 2), (3, 31, 99)]
+    assert ("SUCCEEDED", "INCREMENTAL", "SCHEDULED") in history(session, "LATEST")

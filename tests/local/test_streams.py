@@ -148,6 +148,36 @@ def test_delete_using_and_a_subquery_over_the_table(session: LocalSession) -> No
     assert [tuple(r) for r in session.sql("SELECT ID, VAL FROM T").collect()] == [(2, "b")]
 
 
+def test_a_column_named_rowid_is_an_ordinary_column(session: LocalSession) -> None:
+    # DuckDB's own rowid is hidden by such a column: capture must not read rows by rowid then.
+    run(session, "CREATE TABLE R (ROWID INT, N INT)", "CREATE STREAM RS ON TABLE R")
+    run(session, "INSERT INTO R VALUES (5, 1), (5, 2), (NULL, 3)")
+    run(session, "DELETE FROM R WHERE N = 1", "UPDATE R SET N = 30 WHERE N = 3")
+    assert [tuple(r) for r in session.sql("SELECT ROWID, N FROM R ORDER BY N").collect()] == [(5, 2), (None, 30)]
+    pending = session.sql('SELECT ROWID, N, "METADATA$ACTION" FROM RS').collect()
+    assert sorted((tuple(r) for r in pending), key=repr) == [(5, 2, "INSERT"), (None, 30, "INSERT")]
+
+
+def test_update_evaluates_its_where_once_per_row(session: LocalSession) -> None:
+    # A non-deterministic WHERE picks each row with probability 1/2, once: about half the rows, never a quarter.
+    session.sql("INSERT INTO T SELECT range, 'a' FROM range(4000)").collect()
+    consume(session)
+    updated = session.sql("UPDATE T SET VAL = 'b' WHERE RANDOM() < 0.5").collect()[0][0]
+    assert 1500 < updated < 2500
+    assert session.sql("SELECT count(*) FROM T WHERE VAL = 'b'").collect()[0][0] == updated
+    assert session.sql("SELECT count(*) FROM S WHERE \"METADATA$ACTION\" = 'INSERT'").collect()[0][0] == updated
+
+
+def test_update_errors_are_the_statements_own(session: LocalSession) -> None:
+    run(session, "CREATE TABLE STRICT (ID INT, N INT NOT NULL)", "CREATE STREAM SS ON TABLE STRICT")
+    run(session, "INSERT INTO STRICT VALUES (1, 1)")
+    with pytest.raises(LocalEngineError, match="NOT NULL"):
+        session.sql("UPDATE STRICT SET N = NULL WHERE ID = 1").collect()
+    with pytest.raises(LocalEngineError, match="assigned more than once"):
+        session.sql("UPDATE STRICT SET N = 2, N = 3").collect()
+    assert [tuple(r) for r in session.sql("SELECT ID, N FROM STRICT").collect()] == [(1, 1)]
+
+
 def test_update_of_an_unknown_column_fails_and_changes_nothing(session: LocalSession) -> None:
     run(session, "INSERT INTO T VALUES (1, 'a')")
     with pytest.raises(LocalEngineError, match="invalid identifier 'NOPE'"):

@@ -113,7 +113,7 @@ def delete(engine: Engine, ast: exp.Delete, tracked: TrackedTable) -> Result:
         return counts(number_of_rows_deleted=_count(engine, engine.transform(ast)))
     seq = engine.change_seq(tracked.name.database)
     where = ast.args.get("where")
-    if isinstance(where, exp.Where):
+    if isinstance(where, exp.Where) and not tracked.shadows_rowid:
         using = ast.args.get("using") or []
         ast.set("where", _matched(engine, storage, alias, [exp.Join(this=u.copy()) for u in using], where))
         ast.set("using", None)
@@ -144,8 +144,10 @@ def update(engine: Engine, ast: exp.Update, tracked: TrackedTable) -> Result:
         select.set("joins", [exp.Join(this=source.this.copy())])
     where = ast.args.get("where")
     if isinstance(where, exp.Where):
-        matched = _matched(engine, storage, alias, select.args.get("joins") or [], where)
-        select.set("where", exp.Where(this=exp.and_(where.this.copy(), matched.this)))
+        # Without FROM, two passes (the WHERE runs once, in the first); with FROM, the join condition is in the
+        # WHERE and the SET values need the joined row, so one pass.
+        two_pass = source is None and not tracked.shadows_rowid
+        select.set("where", _matched(engine, storage, alias, [], where) if two_pass else where.copy())
     rows = _distinct_rows(engine.arrow(engine.transform(select)))
     if rows.num_rows:
         old = rows.select([ROW_ID, *tracked.columns])
@@ -173,7 +175,8 @@ def _matched(
     The first pass reads only the columns the statement's WHERE (and join) needs; the second then reads whole
     rows by rowid, which skips the other row groups. One pass reads every column of every row: about 40 %
     slower at a million rows (``benchmarks/README.md``). Both passes run in the statement's transaction, so
-    the rowids cannot move in between.
+    the rowids cannot move in between; the WHERE runs once, in the first. Not for a table with a column named
+    ROWID, which hides DuckDB's (``TrackedTable.shadows_rowid``).
     """
     rowid = exp.column("rowid", table=alias.copy())
     first = exp.Select(expressions=[exp.alias_(rowid, "X", quoted=True)])
@@ -196,6 +199,8 @@ def _assignments(ast: exp.Update, tracked: TrackedTable) -> dict[str, exp.Expr]:
         name = str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
         if name not in tracked.columns:
             raise LocalEngineError(f"SQL compilation error: error line 0 at position 0 invalid identifier '{name}'")
+        if name in assigned:
+            raise LocalEngineError(f"SQL compilation error: column '{name}' is assigned more than once in UPDATE.")
         assigned[name] = eq.expression.copy()
     return assigned
 

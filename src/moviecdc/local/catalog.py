@@ -111,6 +111,11 @@ class TrackedTable:
     def quoted_columns(self) -> str:
         return ", ".join(quote(c) for c in self.columns)
 
+    @property
+    def shadows_rowid(self) -> bool:
+        """A column named ROWID (any case) hides DuckDB's ``rowid``: reads by rowid must not be used."""
+        return any(c.lower() == "rowid" for c in self.columns)
+
 
 @dataclass(frozen=True)
 class StreamDef:

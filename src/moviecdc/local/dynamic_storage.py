@@ -225,6 +225,13 @@ def delete_rows(engine: Engine, tracked: TrackedTable, where: str) -> int:
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
     cols = tracked.quoted_columns
+    if tracked.shadows_rowid:  # a ROWID column hides DuckDB's rowid: one pass per statement
+        logged = engine.con.execute(
+            f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
+            f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} AS T WHERE {where}"
+        ).fetchall()
+        engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}")
+        return int(logged[0][0]) if logged else 0
     gone = ObjectName("temp", "main", f"_MOVIECDC_T{tracked.uid}_{tracked.name.database}_GONE")
     engine.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {gone.sql} AS SELECT rowid AS R FROM {tracked.data.sql} AS T WHERE {where}"

@@ -14,7 +14,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +80,7 @@ class Engine:
         self._temp_counter = 0
         # Names of reusable temporary tables in use now (see :meth:`reusable_temp_name`).
         self._live_temps: set[str] = set()
+        self._unregister_later: list[str] = []
         # fakesnow's translation of a statement, by its Snowflake text and the session state it reads.
         self._translations: OrderedDict[tuple[str, str | None, str | None, str], str] = OrderedDict()
         # AST rewrites applied to every parsed statement before it runs (the clock's CURRENT_TIMESTAMP(),
@@ -337,13 +338,22 @@ class Engine:
 
     def register(self, table: pa.Table) -> str:
         """Expose an Arrow table to DuckDB SQL under a fresh name (unregister with :meth:`unregister`)."""
+        for name in self._unregister_later:
+            with suppress(duckdb.Error):
+                self.con.unregister(name)
+        self._unregister_later.clear()
         self._temp_counter += 1
         name = f"_moviecdc_arrow_{self._temp_counter}"
         self.con.register(name, table)
         return name
 
     def unregister(self, name: str) -> None:
-        self.con.unregister(name)
+        try:
+            self.con.unregister(name)
+        except duckdb.TransactionException:
+            # A statement failed and aborted the transaction: its error is the one to report, and the name
+            # is unregistered after the rollback, before the next registration.
+            self._unregister_later.append(name)
 
 
 @contextmanager

@@ -160,7 +160,10 @@ def _incremental(engine: Engine, table: DynamicTable, source: Source, stream: St
         test = f"{quote(column)} IN (SELECT K FROM {keys.sql} WHERE K IS NOT NULL)"
         return f"({test} OR {quote(column)} IS NULL)" if has_null else test
 
-    rows = f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE rowid IN (SELECT R FROM {rids.sql})"
+    if src.shadows_rowid:  # a ROWID column hides DuckDB's rowid: one pass
+        rows = f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE {affected(table.source_key)}"
+    else:
+        rows = f"SELECT {src.quoted_columns} FROM {src.data.sql} WHERE rowid IN (SELECT R FROM {rids.sql})"
     tracked = storage(engine, table)
     deleted = delete_rows(engine, tracked, affected(table.output_key))
     inserted = insert_rows(engine, tracked, duckdb_sql(engine, table, (source.name, rows)))
@@ -198,10 +201,11 @@ def _affected(
     )
     has_null = bool(con.execute(f"SELECT count(*) FILTER (WHERE K IS NULL) > 0 FROM {keys.sql}").fetchall()[0][0])
     test = f"{quote(key)} IN (SELECT K FROM {keys.sql} WHERE K IS NOT NULL)"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {rids.sql} AS SELECT rowid AS R FROM {src.data.sql} "
-        f"WHERE {f'({test} OR {quote(key)} IS NULL)' if has_null else test}"
-    )
+    if not src.shadows_rowid:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {rids.sql} AS SELECT rowid AS R FROM {src.data.sql} "
+            f"WHERE {f'({test} OR {quote(key)} IS NULL)' if has_null else test}"
+        )
     con.execute(f"DELETE FROM {held.sql}")
     con.execute(f"INSERT INTO {held.sql} SELECT ?, ?, txid_current(), ?", [offset, snapshot, has_null])
     return keys, rids, has_null

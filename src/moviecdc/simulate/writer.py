@@ -222,8 +222,10 @@ class BookingWriter:
                 self._staging_ready = True
             self._run(self._truncate_sql)
             self._write_pandas(changes, self.staging)
-        updated = int((changes[CHANGE_COLUMN] == UPDATE).sum())
-        deleted = len(changes) - updated
+        marks = changes[CHANGE_COLUMN]
+        if not marks.isin([UPDATE, DELETE]).all():
+            raise ValueError(f"batch {ready.index}: {CHANGE_COLUMN} must be {UPDATE!r} or {DELETE!r} in every row")
+        updated, deleted = int((marks == UPDATE).sum()), int((marks == DELETE).sum())
         if updated:
             self._run(self._update_sql)
         if deleted:
