@@ -78,7 +78,7 @@ class Engine:
         # Every task, by name (task_catalog.load); dropped like the rest, and by every write of a task row.
         self.tasks_cache: dict[ObjectName, TaskDef] | None = None
         self._temp_counter = 0
-        # Names of reusable temporary tables in use now (see :meth:`reusable_temp_name`).
+        # Names of reusable temporary views in use now (see :meth:`reusable_temp_name`).
         self._live_temps: set[str] = set()
         self._unregister_later: list[str] = []
         # fakesnow's translation of a statement, by its Snowflake text and the session state it reads.
@@ -322,9 +322,9 @@ class Engine:
         return ObjectName("temp", "main", f"_MOVIECDC_{stem}_{self._temp_counter}")
 
     def reusable_temp_name(self, stem: str) -> ObjectName:
-        """A temporary-table name free now, the same from one statement to the next (release it when done).
+        """A temporary-object name free now, the same from one statement to the next (release it when done).
 
-        Statements that read a stream are rewritten to read a temporary table; a name that repeats keeps
+        Statements that read a stream are rewritten to read a temporary view; a name that repeats keeps
         their text, and so their cached translation (:meth:`transform`), the same every time.
         """
         index = 1

@@ -64,7 +64,7 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         except BaseException:
             streams.release_temp(engine, read)
             raise
-        # On failure the rollback drops the temporary tables with everything else.
+        # On failure the rollback drops the temporary views with everything else.
         streams.drop_temp(engine, read)
     return result
 

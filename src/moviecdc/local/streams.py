@@ -317,17 +317,19 @@ def replace_has_data(engine: Engine, expression: exp.Expr) -> exp.Expr:
 
 @dataclass
 class StreamRead:
-    """Streams a statement reads, each materialised once into a temporary table."""
+    """Streams a statement reads, each as a temporary view of its delta."""
 
     streams: list[tuple[StreamDef, int]]
     temp_tables: list[ObjectName]
 
 
 def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | None = None) -> StreamRead:
-    """Replace each stream reference in ``expression`` with a temporary table holding its delta.
+    """Replace each stream reference in ``expression`` with a temporary view of its delta.
 
-    Must run inside the statement's transaction: the delta is read at the transaction's snapshot, and
-    the offset moves (for DML) to that same snapshot.
+    Must run inside the statement's transaction: the view reads the events up to the transaction's snapshot,
+    and the offset moves (for DML) to that same snapshot. A view rather than a table: the delta's rows are
+    computed as the statement reads them, not written out first (one write of every row fewer; events the
+    statement itself logs come after the snapshot, so the view never sees them).
     """
     read = StreamRead([], [])
     if not engine.streams:
@@ -348,7 +350,7 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
             snapshot = engine.snapshot(stream.catalog_db)
             temp = engine.reusable_temp_name("DELTA")
             read.temp_tables.append(temp)
-            engine.con.execute(f"CREATE TEMP TABLE {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
+            engine.con.execute(f"CREATE TEMP VIEW {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
             done[name] = temp
             read.streams.append((stream, snapshot))
         alias = node.args.get("alias") or exp.TableAlias(this=node.this.copy())
@@ -360,12 +362,12 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
 
 def drop_temp(engine: Engine, read: StreamRead) -> None:
     for temp in read.temp_tables:
-        engine.con.execute(f"DROP TABLE IF EXISTS {temp.sql}")
+        engine.con.execute(f"DROP VIEW IF EXISTS {temp.sql}")
         engine.release_temp_name(temp)
 
 
 def release_temp(engine: Engine, read: StreamRead) -> None:
-    """Free the names of a failed statement's temporary tables (its rollback dropped the tables)."""
+    """Free the names of a failed statement's temporary views (its rollback dropped them)."""
     for temp in read.temp_tables:
         engine.release_temp_name(temp)
 
