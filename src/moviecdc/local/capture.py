@@ -4,7 +4,8 @@ Each form costs O(rows it changes):
 
 - INSERT (VALUES or SELECT) runs against the table's storage with ``RETURNING`` the new rows and their
   fresh ROW_IDs, which become INSERT events;
-- DELETE returns the removed rows: DELETE events;
+- DELETE finds its rows' rowids first, then logs their images from the storage and deletes them, in SQL
+  (:func:`delete_logged`, which dynamic tables' refreshes use too): DELETE events;
 - UPDATE reads, in one query with the statement's own FROM and WHERE, each matched row's old image and the
   values its SET computes (from the rows as they were, as an UPDATE does); then it deletes those rows and
   inserts their new images under the same ROW_IDs, and logs an old-image and a new-image event per row.
@@ -115,8 +116,9 @@ def delete(engine: Engine, ast: exp.Delete, tracked: TrackedTable) -> Result:
     where = ast.args.get("where")
     if isinstance(where, exp.Where) and not tracked.shadows_rowid:
         using = ast.args.get("using") or []
-        ast.set("where", _matched(engine, storage, alias, [exp.Join(this=u.copy()) for u in using], where))
-        ast.set("using", None)
+        _matched(engine, storage, alias, [exp.Join(this=u.copy()) for u in using], where)
+        deleted = delete_logged(engine, tracked, seq, f'rowid IN (SELECT "X" FROM {_MATCHED.sql})')
+        return counts(number_of_rows_deleted=deleted)
     ast.set("returning", exp.Returning(expressions=_image(tracked, alias)))
     rows = engine.arrow(engine.transform(ast))
     write_log(engine, tracked, seq, DELETE, rows)
@@ -165,6 +167,22 @@ def update(engine: Engine, ast: exp.Update, tracked: TrackedTable) -> Result:
         write_log(engine, tracked, seq, UPDATE_OLD, old)
         write_log(engine, tracked, seq, UPDATE_NEW, new)
     return counts(number_of_rows_updated=rows.num_rows, number_of_multi_joined_rows_updated=0)
+
+
+def delete_logged(engine: Engine, tracked: TrackedTable, seq: int, matched: str) -> int:
+    """Log the rows ``matched`` (a DuckDB condition on the storage, aliased ``T``) as deleted, then delete them.
+
+    In SQL, with no round trip of the rows (``DELETE … RETURNING``). ``matched`` is evaluated by both
+    statements, in one transaction: a rowid set made beforehand keeps it cheap and its rows the same.
+    """
+    logged = _count(
+        engine,
+        f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {tracked.quoted_columns}) "
+        f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {tracked.quoted_columns} FROM {tracked.data.sql} AS T "
+        f"WHERE {matched}",
+    )
+    engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {matched}")
+    return logged
 
 
 def _matched(

@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError
 from moviecdc.local import capture, catalog
-from moviecdc.local.catalog import DELETE, HIDDEN_SCHEMA, INSERT, ROW_ID, StreamDef, TrackedTable
+from moviecdc.local.catalog import HIDDEN_SCHEMA, INSERT, ROW_ID, StreamDef, TrackedTable
 from moviecdc.local.dynamic_catalog import DynamicTable, Source
 from moviecdc.local.incremental import deterministic, replace_source
 from moviecdc.local.names import ObjectName, from_table, literal, quote
@@ -224,25 +224,13 @@ def delete_rows(engine: Engine, tracked: TrackedTable, where: str) -> int:
         rows = engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}").fetchall()
         return int(rows[0][0]) if rows else 0
     seq = engine.change_seq(tracked.name.database)
-    cols = tracked.quoted_columns
     if tracked.shadows_rowid:  # a ROWID column hides DuckDB's rowid: one pass per statement
-        logged = engine.con.execute(
-            f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
-            f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} AS T WHERE {where}"
-        ).fetchall()
-        engine.con.execute(f"DELETE FROM {tracked.data.sql} AS T WHERE {where}")
-        return int(logged[0][0]) if logged else 0
+        return capture.delete_logged(engine, tracked, seq, where)
     gone = ObjectName("temp", "main", f"_MOVIECDC_T{tracked.uid}_{tracked.name.database}_GONE")
     engine.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {gone.sql} AS SELECT rowid AS R FROM {tracked.data.sql} AS T WHERE {where}"
     )
-    matched = f"rowid IN (SELECT R FROM {gone.sql})"
-    logged = engine.con.execute(
-        f"INSERT INTO {tracked.log.sql} (SEQ, {quote(ROW_ID)}, ACTION, {cols}) "
-        f"SELECT {int(seq)}, {quote(ROW_ID)}, {DELETE}, {cols} FROM {tracked.data.sql} WHERE {matched}"
-    ).fetchall()
-    engine.con.execute(f"DELETE FROM {tracked.data.sql} WHERE {matched}")
-    return int(logged[0][0]) if logged else 0
+    return capture.delete_logged(engine, tracked, seq, f"rowid IN (SELECT R FROM {gone.sql})")
 
 
 def delete_all(engine: Engine, tracked: TrackedTable) -> int:
