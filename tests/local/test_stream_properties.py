@@ -70,6 +70,10 @@ class Model:
 
 
 VALUES = st.text(alphabet="abc", min_size=1, max_size=2)
+# How a consume runs: alone; in a transaction rolled back; or, in one committed transaction, twice into two
+# sinks with a change to the table in between (repeatable read: both reads see the same rows, and the
+# transaction's own change stays pending for the next consume).
+CONSUME_MODES = ("alone", "rolled back", "fan out")
 OPS = st.one_of(
     st.tuples(st.just("insert"), st.lists(VALUES, min_size=1, max_size=3)),
     st.tuples(st.just("update"), st.integers(0, 7), VALUES),
@@ -77,7 +81,7 @@ OPS = st.one_of(
     st.tuples(st.just("merge"), st.integers(0, 7), VALUES),
     st.tuples(st.just("truncate")),
     st.tuples(st.just("write_pandas"), st.lists(VALUES, min_size=1, max_size=3)),
-    st.tuples(st.just("consume"), st.sampled_from(["S", "S2", "A"]), st.booleans()),
+    st.tuples(st.just("consume"), st.sampled_from(["S", "S2", "A"]), st.sampled_from(CONSUME_MODES)),
 )
 
 
@@ -131,27 +135,44 @@ def apply(session: LocalSession, model: Model, op: tuple[object, ...], row_ids: 
         session.sql("TRUNCATE TABLE T").collect()
         model.delete(existing)
     elif kind == "consume":
-        check_and_consume(session, model, str(op[1]), rollback=bool(op[2]), row_ids=row_ids)
+        check_and_consume(session, model, str(op[1]), mode=str(op[2]), row_ids=row_ids)
 
 
-def check_and_consume(
-    session: LocalSession, model: Model, name: str, *, rollback: bool, row_ids: dict[int, str]
-) -> None:
+def sink(session: LocalSession, table: str) -> Delta:
+    rows = session.sql(f"SELECT ID, VAL, A, U FROM {table}").collect()
+    return sorted((r[0], r[1], r[2], r[3]) for r in rows)
+
+
+def check_and_consume(session: LocalSession, model: Model, name: str, *, mode: str, row_ids: dict[int, str]) -> None:
     expected = model.streams[name].expected(model.rows, append_only=name == "A")
     assert read(session, name) == expected
     assert session.sql(f"SELECT SYSTEM$STREAM_HAS_DATA('{name}')").collect()[0][0] is bool(expected)
     for r in session.sql(f'SELECT ID, "METADATA$ROW_ID" FROM {name}').collect():
         assert row_ids.setdefault(r[0], r[1]) == r[1], "ROW_ID changed during a row's life"
-    if rollback:
-        session.sql("BEGIN").collect()
     columns = 'ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"'
-    session.sql(f"INSERT INTO SINK SELECT {columns} FROM {name}").collect()
-    if rollback:
+    for table in ("SINK", "SINK2"):
+        session.sql(f"DELETE FROM {table}").collect()
+    if mode == "alone":
+        session.sql(f"INSERT INTO SINK SELECT {columns} FROM {name}").collect()
+        model.consumed(name)
+        assert sink(session, "SINK") == expected
+    elif mode == "rolled back":
+        session.sql("BEGIN").collect()
+        session.sql(f"INSERT INTO SINK SELECT {columns} FROM {name}").collect()
         session.sql("ROLLBACK").collect()
         assert read(session, name) == expected
+        return
     else:
-        model.consumed(name)
-        assert read(session, name) == []
+        session.sql("BEGIN").collect()
+        session.sql(f"INSERT INTO SINK SELECT {columns} FROM {name}").collect()
+        model.consumed(name)  # the offset moves to the transaction's start, before its own insert
+        new = model.insert(["t"])
+        session.sql(f"INSERT INTO T VALUES ({new[0][0]}, 't')").collect()
+        assert read(session, name) == expected  # repeatable read: the same rows, not the own change
+        session.sql(f"INSERT INTO SINK2 SELECT {columns} FROM {name}").collect()
+        session.sql("COMMIT").collect()
+        assert sink(session, "SINK") == sink(session, "SINK2") == expected
+    assert read(session, name) == model.streams[name].expected(model.rows, append_only=name == "A")
 
 
 @pytest.mark.slow
@@ -160,7 +181,8 @@ def check_and_consume(
 def test_random_histories_match_the_reference_model(history: list[tuple[object, ...]]) -> None:
     with LocalSession(database="MOVIES", schema="PUBLIC") as session:
         session.sql("CREATE TABLE T (ID INT, VAL VARCHAR)").collect()
-        session.sql("CREATE TABLE SINK (ID INT, VAL VARCHAR, A VARCHAR, U BOOLEAN, R VARCHAR)").collect()
+        for table in ("SINK", "SINK2"):
+            session.sql(f"CREATE TABLE {table} (ID INT, VAL VARCHAR, A VARCHAR, U BOOLEAN, R VARCHAR)").collect()
         model = Model()
         # SHOW_INITIAL_ROWS on an empty table behaves as a plain stream; S2 is read only at the end.
         for name, options in (("S", "SHOW_INITIAL_ROWS = TRUE"), ("S2", ""), ("A", "APPEND_ONLY = TRUE")):
@@ -170,7 +192,7 @@ def test_random_histories_match_the_reference_model(history: list[tuple[object, 
         for op in history:
             apply(session, model, op, row_ids)
         for name in ("S", "S2", "A"):
-            apply(session, model, ("consume", name, False), row_ids)
+            apply(session, model, ("consume", name, "alone"), row_ids)
 
 
 @settings(max_examples=15, deadline=None)
@@ -181,11 +203,12 @@ def test_random_histories_match_the_reference_model(history: list[tuple[object, 
 def test_show_initial_rows_returns_the_table_as_inserts(initial: list[str], history: list[tuple[object, ...]]) -> None:
     with LocalSession(database="MOVIES", schema="PUBLIC") as session:
         session.sql("CREATE TABLE T (ID INT, VAL VARCHAR)").collect()
-        session.sql("CREATE TABLE SINK (ID INT, VAL VARCHAR, A VARCHAR, U BOOLEAN, R VARCHAR)").collect()
+        for table in ("SINK", "SINK2"):
+            session.sql(f"CREATE TABLE {table} (ID INT, VAL VARCHAR, A VARCHAR, U BOOLEAN, R VARCHAR)").collect()
         model = Model()
         apply(session, model, ("insert", initial), {})
         session.sql("CREATE STREAM S ON TABLE T SHOW_INITIAL_ROWS = TRUE").collect()
         model.streams["S"] = StreamModel({})  # the initial rows count as inserted after the offset
         for op in history:
             apply(session, model, op, {})
-        apply(session, model, ("consume", "S", False), {})
+        apply(session, model, ("consume", "S", "alone"), {})

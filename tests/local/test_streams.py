@@ -78,6 +78,25 @@ def test_commit_advances_to_the_transaction_start(session: LocalSession) -> None
     assert delta(session) == [(2, "b", "INSERT", False)]
 
 
+def test_statements_of_one_transaction_see_the_same_rows(session: LocalSession) -> None:
+    # Snowflake's streams are repeatable read: to fan the same changes out to several tables, read the stream
+    # in several statements of one transaction; the offset moves once, at COMMIT, to the transaction's start.
+    run(session, "CREATE TABLE SINK2 (ID INT, VAL VARCHAR, ACTION VARCHAR, ISUPDATE BOOLEAN, RID VARCHAR)")
+    run(session, "INSERT INTO T VALUES (1, 'a')", "BEGIN")
+    for sink in ("SINK", "SINK2"):
+        run(
+            session,
+            f'INSERT INTO {sink} SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S',
+        )
+        run(session, "INSERT INTO T VALUES (2, 'b')" if sink == "SINK" else "SELECT 1")
+        assert delta(session) == [(1, "a", "INSERT", False)]
+        assert session.sql("SELECT SYSTEM$STREAM_HAS_DATA('S') AS H").collect() == [Row(H=True)]
+    run(session, "COMMIT")
+    for sink in ("SINK", "SINK2"):
+        assert session.sql(f"SELECT ID, VAL, ACTION FROM {sink}").collect() == [Row(ID=1, VAL="a", ACTION="INSERT")]
+    assert delta(session) == [(2, "b", "INSERT", False)]
+
+
 def test_failing_statement_leaves_the_offset(session: LocalSession) -> None:
     run(session, "INSERT INTO T VALUES (1, 'a')")
     with pytest.raises(LocalEngineError, match="Could not convert string 'a' to BOOL"):
@@ -217,6 +236,17 @@ def test_show_initial_rows(session: LocalSession) -> None:
     consume(session, "I")
     run(session, "UPDATE T SET VAL = 'y' WHERE ID = 1")
     assert delta(session, "I") == [(1, "a", "DELETE", True), (1, "y", "INSERT", True)]
+
+
+def test_show_initial_rows_first_read_in_a_transaction_that_changed_the_table(session: LocalSession) -> None:
+    # The initial rows are the table at the stream's creation; the transaction's own changes come after its
+    # start, so they are neither in the initial rows nor in this read: they are pending after COMMIT.
+    run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b')", "CREATE STREAM I ON TABLE T SHOW_INITIAL_ROWS = TRUE")
+    run(session, "BEGIN", "INSERT INTO T VALUES (3, 'c')", "DELETE FROM T WHERE ID = 2")
+    assert delta(session, "I") == [(1, "a", "INSERT", False), (2, "b", "INSERT", False)]
+    assert consume(session, "I") == [(1, "a", "INSERT", False), (2, "b", "INSERT", False)]
+    run(session, "COMMIT")
+    assert delta(session, "I") == [(2, "b", "DELETE", False), (3, "c", "INSERT", False)]
 
 
 def test_show_and_describe_streams(session: LocalSession) -> None:

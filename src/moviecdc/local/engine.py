@@ -72,6 +72,9 @@ class Engine:
             self.con.execute(f"SET checkpoint_threshold = '{_IN_MEMORY_CHECKPOINT}'")
         self.in_transaction = False
         self._txn_snapshots: dict[str, int] = {}
+        # Offsets that consuming statements of the open explicit transaction move at its COMMIT (see
+        # :meth:`advance_stream`), by stream uid and catalog database.
+        self._txn_advances: dict[tuple[str, int], tuple[StreamDef, int]] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
         self._holders: dict[str, list[str]] | None = None
@@ -144,7 +147,17 @@ class Engine:
         self.tasks_cache = None
 
     def advance_stream(self, stream: StreamDef, offset: int) -> None:
-        """Move a stream's offset (in the caller's transaction); the cached streams are dropped."""
+        """Move a stream's offset (in the caller's transaction); the cached streams are dropped.
+
+        Inside an explicit transaction the move waits for its COMMIT. Snowflake's streams are repeatable
+        read: "multiple SQL statements within a transaction see the same set of records in a stream", and
+        "the stream position advances to the transaction start time if the transaction commits" (Introduction
+        to streams, Repeatable read isolation). So a second statement of the same transaction that reads the
+        stream, e.g. to fan the same changes out to a second table, gets them again.
+        """
+        if self.in_transaction:
+            self._txn_advances[(stream.catalog_db, stream.uid)] = (stream, offset)
+            return
         catalog.advance(self.con, stream, offset)
         self._streams = None
 
@@ -233,14 +246,18 @@ class Engine:
             self.con.begin()
             self.in_transaction = True
             self._txn_snapshots = {}
+            self._txn_advances = {}
 
     def end_transaction(self, *, commit: bool) -> None:
         if not self.in_transaction:
             return
         self.in_transaction = False
         self._txn_snapshots = {}
+        advances, self._txn_advances = list(self._txn_advances.values()), {}
         if commit:
             try:
+                for stream, offset in advances:  # the offsets move with the transaction's own commit
+                    self.advance_stream(stream, offset)
                 self.con.commit()
             except duckdb.Error:
                 self.con.rollback()
