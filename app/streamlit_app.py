@@ -147,7 +147,8 @@ def show_freshness(fresh: dash.Freshness) -> None:
 
 
 def show_kpis(kpis: dash.Kpis) -> None:
-    columns = st.columns(5)
+    # Revenue, with its cents, is the widest figure: an equal column cut "1,069,129.50" to "1,069,12…".
+    columns = st.columns([1, 1, 1.6, 1, 1])
     columns[0].metric("Bookings", f"{kpis.bookings:,}")
     columns[1].metric("Tickets sold", f"{kpis.tickets_sold:,}")
     columns[2].metric("Revenue", f"{kpis.revenue:,.2f}")
