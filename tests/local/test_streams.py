@@ -125,6 +125,19 @@ def test_merge_is_captured(session: LocalSession) -> None:
     assert delta(session) == [(2, "b", "DELETE", False)]
 
 
+def test_merge_matching_a_row_twice_is_refused_and_changes_nothing(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    source = "SELECT 1 AS ID, 'x' AS V UNION ALL SELECT 1, 'y' UNION ALL SELECT 3, 'n'"
+    with pytest.raises(LocalEngineError, match=r"Duplicate row detected during DML action: a row of MOVIES\.PUBLIC\.T"):
+        run(
+            session,
+            f"MERGE INTO T USING ({source}) AS src ON T.ID = src.ID "
+            "WHEN MATCHED THEN UPDATE SET VAL = src.V WHEN NOT MATCHED THEN INSERT VALUES (src.ID, src.V)",
+        )
+    assert session.sql("SELECT ID, VAL FROM T").collect() == [Row(ID=1, VAL="a")]
+    assert delta(session) == [(1, "a", "INSERT", False)]
+
+
 def test_truncate_is_captured_as_deletes(session: LocalSession) -> None:
     run(session, "INSERT INTO T VALUES (1, 'a'), (2, 'b')")
     consume(session)
@@ -289,6 +302,24 @@ def test_create_or_replace_and_drop_stream(session: LocalSession) -> None:
     ]
     with pytest.raises(LocalEngineError, match=r"Stream 'MOVIES\.PUBLIC\.S' does not exist"):
         run(session, "DROP STREAM S")
+
+
+def test_a_failing_create_or_replace_leaves_the_table_and_its_stream(session: LocalSession) -> None:
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    with pytest.raises(LocalEngineError, match="Table with name NOPE does not exist"):
+        run(session, "CREATE OR REPLACE TABLE T AS SELECT * FROM NOPE")
+    assert session.sql("SELECT ID, VAL FROM T").collect() == [Row(ID=1, VAL="a")]
+    assert delta(session) == [(1, "a", "INSERT", False)]
+
+
+def test_create_or_replace_from_its_own_stream_reads_the_stream_first(session: LocalSession) -> None:
+    run(
+        session,
+        "INSERT INTO T VALUES (1, 'a')",
+        'CREATE OR REPLACE TABLE T AS SELECT ID, VAL, "METADATA$ACTION" AS A FROM S',
+    )
+    assert session.sql("SELECT * FROM T").collect() == [Row(ID=1, VAL="a", A="INSERT")]
+    assert [r["stale"] for r in session.sql("SHOW STREAMS").collect()] == ["true"]
 
 
 def test_dropping_the_table_makes_the_stream_stale(session: LocalSession) -> None:

@@ -173,7 +173,8 @@ def delete_logged(engine: Engine, tracked: TrackedTable, seq: int, matched: str)
     """Log the rows ``matched`` (a DuckDB condition on the storage, aliased ``T``) as deleted, then delete them.
 
     In SQL, with no round trip of the rows (``DELETE … RETURNING``). ``matched`` is evaluated by both
-    statements, in one transaction: a rowid set made beforehand keeps it cheap and its rows the same.
+    statements, in one transaction, so both see the same rows; a rowid set made beforehand keeps it cheap
+    (the caller with a ROWID column, which hides DuckDB's rowid, passes its WHERE as it is).
     """
     logged = _count(
         engine,
@@ -261,6 +262,15 @@ def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:
     by_kind = {
         k: rows.filter(pc.equal(kinds, k)).drop_columns([rows.column_names[0]]) for k in ("INSERT", "UPDATE", "DELETE")
     }
+    changed = pa.concat_arrays([by_kind[k].column(ROW_ID).combine_chunks() for k in ("UPDATE", "DELETE")])
+    if pc.count_distinct(changed).as_py() != len(changed):
+        # DuckDB updates such a row once per matching source row; Snowflake refuses the statement
+        # (ERROR_ON_NONDETERMINISTIC_MERGE, on by default). The statement's transaction rolls back.
+        raise LocalEngineError(
+            "100090 (42P18): Duplicate row detected during DML action: a row of "
+            f"{tracked.name.display} matches more than one row of the MERGE's source. "
+            "Make the source hold at most one row per join key (e.g. QUALIFY ROW_NUMBER() … = 1)."
+        )
     if logged and old is not None:
         write_log(engine, tracked, seq, DELETE, by_kind["DELETE"])
         _log_update(engine, tracked, seq, old, by_kind["UPDATE"])

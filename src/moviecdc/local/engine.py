@@ -73,7 +73,7 @@ class Engine:
         self.in_transaction = False
         self._txn_snapshots: dict[str, int] = {}
         # Offsets that consuming statements of the open explicit transaction move at its COMMIT (see
-        # :meth:`advance_stream`), by stream uid and catalog database.
+        # :meth:`advance_stream`), by (catalog database, stream uid).
         self._txn_advances: dict[tuple[str, int], tuple[StreamDef, int]] = {}
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
@@ -259,7 +259,7 @@ class Engine:
                 for stream, offset in advances:  # the offsets move with the transaction's own commit
                     self.advance_stream(stream, offset)
                 self.con.commit()
-            except duckdb.Error:
+            except BaseException:  # DuckDB's transaction must not stay open behind in_transaction = False
                 self.con.rollback()
                 self.invalidate()
                 raise

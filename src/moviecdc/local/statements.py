@@ -13,6 +13,7 @@ The path of a parsed statement:
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from fakesnow.dialect import parse_one
@@ -122,13 +123,14 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
             )
         if kind == "VIEW":
             raise LocalEngineError(f"SQL compilation error: Object found is of type 'TABLE', not 'VIEW': {name}.")
-        if isinstance(ast, exp.Drop) or ast.args.get("replace"):
+        if isinstance(ast, exp.Drop):
             # The table goes; its streams stay, stale, as in Snowflake.
             with engine.atomic():
                 catalog.untrack(engine.con, tracked)
             engine.invalidate()
-            if isinstance(ast, exp.Drop):
-                return status(f"{display_part(tracked.name.name)} successfully dropped.")
+            return status(f"{display_part(tracked.name.name)} successfully dropped.")
+        if ast.args.get("replace"):
+            return _replace_tracked(engine, ast, tracked)
     if isinstance(ast, exp.Drop) and kind == "SCHEMA" and isinstance(node, exp.Table):
         _drop_schema_objects(engine, node)
     # CREATE TABLE … AS SELECT … FROM stream reads the stream without consuming it (it is not DML).
@@ -139,6 +141,36 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
         streams.drop_temp(engine, read)
         engine.invalidate()
     return result
+
+
+def _replace_tracked(engine: Engine, ast: exp.Expr, tracked: TrackedTable) -> Result:
+    """CREATE OR REPLACE of a table with streams: the old table goes (its streams stay, stale, as in
+    Snowflake) and the new one is made; a failing statement leaves the old table, its rows and its streams.
+
+    fakesnow's CREATE writes its own catalog database, and one DuckDB transaction writes one database, so
+    dropping the old table and creating the new one cannot share a transaction. Instead the statement is run
+    first under a scratch name (a CTAS computes its rows there), and only when that succeeds is the old table
+    dropped and the statement run for real. A stream it reads, even one on the table it replaces, is read
+    into a temporary table before anything happens, as Snowflake evaluates the query before it replaces.
+    """
+    target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+    read = streams.materialise_reads(engine, ast, skip=target if isinstance(target, exp.Table) else None, as_table=True)
+    probe_name = ObjectName(tracked.name.database, tracked.name.schema, "_MOVIECDC_REPLACE_PROBE")
+    probe = ast.copy()
+    probe.set("replace", None)
+    probe_target = probe.this.this if isinstance(probe.this, exp.Schema) else probe.this
+    probe_target.replace(probe_name.table())
+    try:
+        _fakesnow(engine, probe)  # fails here, before anything is dropped, if the statement would
+        with engine.atomic():
+            catalog.untrack(engine.con, tracked)
+        engine.invalidate()
+        return _fakesnow(engine, ast)
+    finally:
+        with suppress(Exception):
+            engine.fakesnow(f"DROP TABLE IF EXISTS {probe_name.sql}")
+        streams.drop_temp(engine, read)
+        engine.invalidate()
 
 
 def _fakesnow(engine: Engine, ast: exp.Expr) -> Result:

@@ -317,21 +317,25 @@ def replace_has_data(engine: Engine, expression: exp.Expr) -> exp.Expr:
 
 @dataclass
 class StreamRead:
-    """Streams a statement reads, each as a temporary view of its delta."""
+    """Streams a statement reads, each as a temporary view of its delta (``kind`` TABLE: its rows)."""
 
     streams: list[tuple[StreamDef, int]]
     temp_tables: list[ObjectName]
+    kind: str = "VIEW"
 
 
-def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | None = None) -> StreamRead:
+def materialise_reads(
+    engine: Engine, expression: exp.Expr, skip: exp.Table | None = None, *, as_table: bool = False
+) -> StreamRead:
     """Replace each stream reference in ``expression`` with a temporary view of its delta.
 
     Must run inside the statement's transaction: the view reads the events up to the transaction's snapshot,
     and the offset moves (for DML) to that same snapshot. A view rather than a table: the delta's rows are
     computed as the statement reads them, not written out first (one write of every row fewer; events the
-    statement itself logs come after the snapshot, so the view never sees them).
+    statement itself logs come after the snapshot, so the view never sees them). ``as_table`` writes the rows
+    out instead, for a statement that replaces the stream's table before it reads them.
     """
-    read = StreamRead([], [])
+    read = StreamRead([], [], "TABLE" if as_table else "VIEW")
     if not engine.streams:
         return read
     ctes = {cte.alias_or_name.upper() for cte in expression.find_all(exp.CTE)}
@@ -350,7 +354,7 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
             snapshot = engine.snapshot(stream.catalog_db)
             temp = engine.reusable_temp_name("DELTA")
             read.temp_tables.append(temp)
-            engine.con.execute(f"CREATE TEMP VIEW {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
+            engine.con.execute(f"CREATE TEMP {read.kind} {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
             done[name] = temp
             read.streams.append((stream, snapshot))
         alias = node.args.get("alias") or exp.TableAlias(this=node.this.copy())
@@ -362,7 +366,7 @@ def materialise_reads(engine: Engine, expression: exp.Expr, skip: exp.Table | No
 
 def drop_temp(engine: Engine, read: StreamRead) -> None:
     for temp in read.temp_tables:
-        engine.con.execute(f"DROP VIEW IF EXISTS {temp.sql}")
+        engine.con.execute(f"DROP {read.kind} IF EXISTS {temp.sql}")
         engine.release_temp_name(temp)
 
 
