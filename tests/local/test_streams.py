@@ -7,7 +7,7 @@ import pytest
 from snowflake.snowpark import Row
 from stream_helpers import consume, delta
 
-from moviecdc.errors import LocalEngineError
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import LocalSession
 
 
@@ -327,6 +327,13 @@ def test_dropping_the_table_makes_the_stream_stale(session: LocalSession) -> Non
     assert [r["stale"] for r in session.sql("SHOW STREAMS").collect()] == ["true"]
     with pytest.raises(LocalEngineError, match="is stale"):
         delta(session)
+
+
+def test_a_view_over_a_stream_is_refused(session: LocalSession) -> None:
+    with pytest.raises(UnsupportedSqlError, match="A view over a stream is not supported by the local engine"):
+        run(session, "CREATE VIEW V AS SELECT * FROM S")
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    assert delta(session) == [(1, "a", "INSERT", False)]
 
 
 def test_stream_is_not_a_dml_target(session: LocalSession) -> None:

@@ -135,6 +135,12 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
         _drop_schema_objects(engine, node)
     # CREATE TABLE … AS SELECT … FROM stream reads the stream without consuming it (it is not DML).
     read = streams.materialise_reads(engine, ast, skip=node if isinstance(node, exp.Table) else None)
+    if read.streams and kind == "VIEW":
+        streams.drop_temp(engine, read)
+        raise UnsupportedSqlError(
+            "A view over a stream is not supported by the local engine (its delta exists only while a statement "
+            "reads it). Select from the stream directly."
+        )
     try:
         result = _fakesnow(engine, ast)
     finally:

@@ -348,20 +348,29 @@ def materialise_reads(
         if stream is None or name is None:
             continue
         if name not in done:
-            readable(engine, stream)
-            tracked = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
-            assert tracked is not None
-            snapshot = engine.snapshot(stream.catalog_db)
-            temp = engine.reusable_temp_name("DELTA")
-            read.temp_tables.append(temp)
-            engine.con.execute(f"CREATE TEMP {read.kind} {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
-            done[name] = temp
-            read.streams.append((stream, snapshot))
+            try:
+                done[name] = _read(engine, stream, read)
+            except BaseException:
+                release_temp(engine, read)  # e.g. a second, stale stream: the first one's name is free again
+                raise
         alias = node.args.get("alias") or exp.TableAlias(this=node.this.copy())
         replacement = done[name].table()
         replacement.set("alias", alias.copy())
         node.replace(replacement)
     return read
+
+
+def _read(engine: Engine, stream: StreamDef, read: StreamRead) -> ObjectName:
+    """One stream's delta as a temporary view (or table) of ``read``; returns its name."""
+    readable(engine, stream)
+    tracked = engine.tracked_by_uid(stream.catalog_db, stream.table_uid)
+    assert tracked is not None
+    snapshot = engine.snapshot(stream.catalog_db)
+    temp = engine.reusable_temp_name("DELTA")
+    read.temp_tables.append(temp)
+    engine.con.execute(f"CREATE TEMP {read.kind} {temp.sql} AS {delta_sql(stream, tracked, snapshot)}")
+    read.streams.append((stream, snapshot))
+    return temp
 
 
 def drop_temp(engine: Engine, read: StreamRead) -> None:
