@@ -167,6 +167,7 @@ def _replace_tracked(engine: Engine, ast: exp.Expr, tracked: TrackedTable) -> Re
     probe_target = probe.this.this if isinstance(probe.this, exp.Schema) else probe.this
     probe_target.replace(probe_name.table())
     try:
+        engine.fakesnow(f"DROP TABLE IF EXISTS {probe_name.sql}")  # left by a crash between these statements
         _fakesnow(engine, probe)  # fails here, before anything is dropped, if the statement would
         with engine.atomic():
             catalog.untrack(engine.con, tracked)
