@@ -329,6 +329,16 @@ def test_dropping_the_table_makes_the_stream_stale(session: LocalSession) -> Non
         delta(session)
 
 
+def test_a_failed_read_of_a_stale_stream_leaves_the_other_reads_usable(session: LocalSession) -> None:
+    run(session, "CREATE TABLE U (ID INT)", "CREATE STREAM S2 ON TABLE U", "DROP TABLE U")
+    run(session, "INSERT INTO T VALUES (1, 'a')")
+    with pytest.raises(LocalEngineError, match="S2 is stale"):
+        run(session, "CREATE TABLE X AS SELECT S.ID FROM S, S2")  # S is read first, then S2 fails
+    run(session, "CREATE TABLE Y AS SELECT ID, VAL FROM S")
+    assert session.sql("SELECT * FROM Y").collect() == [Row(ID=1, VAL="a")]
+    assert delta(session) == [(1, "a", "INSERT", False)]
+
+
 def test_a_view_over_a_stream_is_refused(session: LocalSession) -> None:
     with pytest.raises(UnsupportedSqlError, match="A view over a stream is not supported by the local engine"):
         run(session, "CREATE VIEW V AS SELECT * FROM S")

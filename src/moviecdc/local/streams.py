@@ -9,10 +9,12 @@ engine does not emulate is refused by name rather than ignored.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timezone
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
@@ -351,7 +353,11 @@ def materialise_reads(
             try:
                 done[name] = _read(engine, stream, read)
             except BaseException:
-                release_temp(engine, read)  # e.g. a second, stale stream: the first one's name is free again
+                # e.g. a second, stale stream: the reads made so far go (outside a transaction nothing rolls
+                # them back), and their names are free again.
+                with suppress(duckdb.Error):
+                    drop_temp(engine, read)
+                release_temp(engine, read)
                 raise
         alias = node.args.get("alias") or exp.TableAlias(this=node.this.copy())
         replacement = done[name].table()
