@@ -17,7 +17,7 @@ Per simulated minute (statements sent, besides BEGIN and COMMIT):
    insert of the same hidden row); insert events, old images and new images appended to the log.
 2. ingest, 2 statements in 1 transaction: the stream's net change per row since the last ingest (a DELETE with
    the values at the offset if the row existed then, an INSERT with the current values if it exists now, both
-   flagged ``IS_UPDATE`` when it did both: what ``moviecdc.local.delta`` computes) appended to ``BRONZE`` with
+   flagged ``IS_UPDATE`` when it did both: what ``moviecdc.local.streams.delta`` computes) appended to ``BRONZE`` with
    the run's simulated time, then the consumed log trimmed.
 3. every 2 minutes, Silver and Gold, 10 statements in 1 transaction: Bronze's events since the last refresh
    (a zone-map-pruned scan); Silver's rows for their booking ids replaced by the rows ``silver_sql()`` gives for
@@ -119,7 +119,7 @@ UNION ALL SELECT $1, {ADDS}, * FROM ({NEW_IMAGES})
 """
 WRITE = (OLD_IMAGES, REMOVE_OLD, APPEND_ROWS, LOG_EVENTS)
 
-# -- 2. ingest: net change per row since the offset (moviecdc.local.delta), into Bronze ----------------------
+# -- 2. ingest: net change per row since the offset (moviecdc.local.streams.delta), into Bronze ----------------------
 
 # $1 = the run's simulated time. Per ROW_ID, its first pending event is a DELETE with the values at the offset
 # if it removes an image (the row existed then), its last one an INSERT with the current values if it adds one

@@ -25,9 +25,9 @@ import pandas as pd
 import pyarrow as pa
 
 from moviecdc.local import LocalSession
-from moviecdc.local.catalog import TrackedTable
-from moviecdc.local.delta import row_id_sql
-from moviecdc.local.names import ObjectName
+from moviecdc.local.core.catalog import TrackedTable
+from moviecdc.local.core.names import ObjectName
+from moviecdc.local.streams.delta import row_id_sql
 
 TRACKED = TrackedTable(1, ObjectName("B", "P", "T"), ("ID", "VAL", "AMOUNT"))  # the name only shapes ROW_ID
 CONSUME = 'INSERT INTO SINK SELECT ID, VAL, "METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID" FROM S'

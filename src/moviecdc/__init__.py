@@ -21,7 +21,7 @@ from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, RawSource, SilverLayer
 from moviecdc.pipeline import DeployReport, Pipeline, StepResult
 from moviecdc.schema import BOOKINGS, EntitySchema
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,7 @@ from moviecdc.errors import DeployError, SessionError
 from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
 from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
 from moviecdc.schema import BOOKINGS, EntitySchema
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 from moviecdc.status import PipelineStatus, read_status, task_runs
 
 log = logging.getLogger("moviecdc")

@@ -1,4 +1,4 @@
-"""The one place SQL text is rendered.
+"""The one place SQL text is rendered, and the plan's steps (:class:`Statement`) that carry it.
 
 Statements sqlglot models (CREATE DATABASE / SCHEMA / TABLE, DROP TABLE, SELECT, INSERT) are built as
 sqlglot trees from quoted identifiers and rendered by :func:`render`. The Snowflake statements sqlglot
@@ -19,11 +19,59 @@ and drops the quotes around ``WAREHOUSE``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 
 from sqlglot import exp
 
 from moviecdc.identifiers import QualifiedName, quote
 from moviecdc.schema import Column
+
+# -- a plan's steps -------------------------------------------------------------------------------------
+
+
+class StatementKind(str, Enum):
+    CREATE_DATABASE = "CREATE DATABASE"
+    CREATE_SCHEMA = "CREATE SCHEMA"
+    CREATE_TABLE = "CREATE TABLE"
+    CREATE_STREAM = "CREATE STREAM"
+    CREATE_DYNAMIC_TABLE = "CREATE DYNAMIC TABLE"
+    CREATE_TASK = "CREATE TASK"
+    SUSPEND_TASK = "SUSPEND TASK"
+    RESUME_TASK = "RESUME TASK"
+    EXECUTE_TASK = "EXECUTE TASK"
+    REFRESH_DYNAMIC_TABLE = "REFRESH DYNAMIC TABLE"
+    DROP_TASK = "DROP TASK"
+    DROP_DYNAMIC_TABLE = "DROP DYNAMIC TABLE"
+    DROP_STREAM = "DROP STREAM"
+    DROP_TABLE = "DROP TABLE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a plan. ``str(statement)`` is its SQL text.
+
+    ``target`` is the object it acts on: a :class:`QualifiedName`, or the database / schema name for
+    CREATE DATABASE / SCHEMA.
+    """
+
+    kind: StatementKind
+    target: QualifiedName | str
+    sql: str
+
+    def __str__(self) -> str:
+        return self.sql
+
+    @property
+    def summary(self) -> str:
+        """A one-line description, e.g. ``CREATE STREAM "MOVIES"."PUBLIC"."RAW_MOVIES_BOOKING_STREAM"``."""
+        return f"{self.kind} {self.target}"
+
+
+# -- rendering ------------------------------------------------------------------------------------------
 
 DIALECT = "snowflake"
 

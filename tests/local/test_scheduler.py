@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from moviecdc.errors import LocalEngineError
-from moviecdc.local import LocalSession, dynamic_tables
-from moviecdc.local.engine import Engine
-from moviecdc.local.schedule import Schedule
+from moviecdc.local import LocalSession
+from moviecdc.local.core.engine import Engine
+from moviecdc.local.dynamic_tables import statements as dynamic_tables
+from moviecdc.local.tasks.schedule import Schedule
 
 T0 = datetime(2026, 1, 1, 9, 0)
 MINUTE = timedelta(minutes=1)

@@ -6,7 +6,7 @@ from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.identifiers import QualifiedName
 from moviecdc.schema import BOOKINGS, EntitySchema
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 
 
 class Layer:

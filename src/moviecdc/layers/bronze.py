@@ -12,7 +12,7 @@ from moviecdc import sql
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers.base import Layer, drop_task, suspend_task
 from moviecdc.layers.expressions import snowpark_type
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 
 
 class BronzeLayer(Layer):

@@ -16,7 +16,7 @@ from moviecdc.config import GoldRefresh
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers.base import Layer, create_dynamic_table, drop_dynamic_table, drop_task, suspend_task
 from moviecdc.layers.expressions import metric_column, metric_sql, snowpark_type
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 
 
 class GoldLayer(Layer):

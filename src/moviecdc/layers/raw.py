@@ -6,7 +6,7 @@ from snowflake.snowpark import DataFrame, Session
 
 from moviecdc import sql
 from moviecdc.layers.base import Layer
-from moviecdc.statements import Statement, StatementKind
+from moviecdc.sql import Statement, StatementKind
 
 
 class RawSource(Layer):

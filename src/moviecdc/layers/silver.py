@@ -28,7 +28,7 @@ from sqlglot import exp
 from moviecdc import sql
 from moviecdc.layers.base import Layer, create_dynamic_table, drop_dynamic_table
 from moviecdc.layers.expressions import reject_reason_column, reject_reason_sql
-from moviecdc.statements import Statement
+from moviecdc.sql import Statement
 
 _LATEST = "LATEST_EVENT"
 _CURRENT = "CURRENT_STATE"

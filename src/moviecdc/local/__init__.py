@@ -5,7 +5,7 @@
 >>> session.close()
 """
 
-from moviecdc.local.results import LocalDataFrame
+from moviecdc.local.core.results import LocalDataFrame
 from moviecdc.local.session import LocalSession
 
 __all__ = ["LocalDataFrame", "LocalSession"]

@@ -1,7 +1,7 @@
 """Scheduled work: task runs and dynamic-table refreshes, in time order, under the engine's lock.
 
 Two things fall due with time: a started root task at its next scheduled instant (``TASKS.NEXT_RUN``)
-and a dynamic-table refresh (:func:`moviecdc.local.dynamic_tables.next_due` / ``run_due``).
+and a dynamic-table refresh (:func:`moviecdc.local.dynamic_tables.statements.next_due` / ``run_due``).
 :func:`run_until` runs every instant that falls due up to a target time, earliest first, moving the manual
 clock to each instant so that the work sees its own time. **At equal instants task runs go first**, so a
 refresh sees the rows an ingest task wrote at the same instant. If the clock jumps over several instants of
@@ -25,14 +25,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from moviecdc.errors import LocalEngineError
-from moviecdc.local import dynamic_tables, task_catalog
-from moviecdc.local.engine import quiet
-from moviecdc.local.task_catalog import FROM_SCHEDULE, TaskDef
-from moviecdc.local.task_runs import run_graph
+from moviecdc.local.core.engine import quiet
+from moviecdc.local.dynamic_tables import statements as dynamic_tables
+from moviecdc.local.tasks import catalog as task_catalog
+from moviecdc.local.tasks.catalog import FROM_SCHEDULE, TaskDef
+from moviecdc.local.tasks.runs import run_graph
 
 if TYPE_CHECKING:
-    from moviecdc.local.engine import Engine
-    from moviecdc.local.names import ObjectName
+    from moviecdc.local.core.engine import Engine
+    from moviecdc.local.core.names import ObjectName
 
 log = logging.getLogger(__name__)
 

@@ -21,32 +21,22 @@ import pyarrow as pa
 from fakesnow.pandas_tools import sql_type
 
 from moviecdc.errors import LocalEngineError, MoviecdcError
-from moviecdc.local import capture, catalog, dynamic_history, dynamic_tables, scheduler, streams, task_history, tasks
-from moviecdc.local.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
-from moviecdc.local.dispatch import Dispatcher, Statement, unsupported
-from moviecdc.local.engine import Engine, quiet
-from moviecdc.local.names import ObjectName, Part, parse_name, quote
-from moviecdc.local.results import LocalDataFrame, Result
-from moviecdc.local.statements import run_parsed, transaction
-from moviecdc.local.translate import translate as _translate
+from moviecdc.local import scheduler
+from moviecdc.local.core import catalog
+from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
+from moviecdc.local.core.engine import Engine, quiet
+from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
+from moviecdc.local.core.results import LocalDataFrame, Result
+from moviecdc.local.core.router import Router, Statement
+from moviecdc.local.dialect.errors import translate as _translate
+from moviecdc.local.dynamic_tables import history as dynamic_history
+from moviecdc.local.dynamic_tables import statements as dynamic_tables
+from moviecdc.local.routes import default_router
+from moviecdc.local.streams import capture
+from moviecdc.local.tasks import history as task_history
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def default_dispatcher() -> Dispatcher:
-    """The statement families LocalSession knows; the rest goes to fakesnow."""
-    d = Dispatcher(run_parsed)
-    d.register(r"CREATE (OR REPLACE )?STREAM", streams.create)
-    d.register(r"DROP STREAM", streams.drop)
-    d.register(r"SHOW (TERSE )?STREAMS", streams.show)
-    d.register(r"DESC(RIBE)? STREAM", streams.describe)
-    d.register(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again."))
-    d.register(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction)
-    tasks.register(d)
-    dynamic_tables.register(d)
-    d.register(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated."))
-    return d
 
 
 class LocalSession:
@@ -56,7 +46,7 @@ class LocalSession:
     of fakesnow's ``db_path``; without it everything lives in memory. ``database`` and ``schema`` set the
     session's current database and schema, creating them if needed (Snowflake's connection parameters).
 
-    Time (see :mod:`moviecdc.local.clock`): the clock starts at ``start`` (naive = UTC; default: the wall
+    Time (see :mod:`moviecdc.local.core.clock`): the clock starts at ``start`` (naive = UTC; default: the wall
     clock, truncated to the second), or after the latest time recorded under ``path`` if that is later. By
     default it is manual: :meth:`advance` moves it and runs every task run and dynamic-table refresh that
     falls due. ``realtime=True`` runs a background scheduler instead, with simulated time = start + real
@@ -86,7 +76,8 @@ class LocalSession:
         except duckdb.Error as e:
             raise LocalEngineError(f"Cannot open the local engine at {folder}: {e}") from e
         engine = self._engine
-        engine.dispatcher = self._dispatcher = default_dispatcher()
+        self._router = default_router()
+        engine.runner = lambda text: self._route(Statement.of(text))
         engine.rewriters.append(task_history.rewriter(engine))
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
@@ -101,9 +92,10 @@ class LocalSession:
         return self._engine.path
 
     @property
-    def dispatcher(self) -> Dispatcher:
-        """Where statement families are registered (see :mod:`moviecdc.local.dispatch`)."""
-        return self._dispatcher
+    def router(self) -> Router:
+        """Where statements are routed (:mod:`moviecdc.local.routes`); ``router.register(pattern, handler)`` adds
+        a statement kind of your own after the built-in ones."""
+        return self._router
 
     @property
     def realtime(self) -> bool:
@@ -164,9 +156,12 @@ class LocalSession:
         with self._engine.lock, quiet():
             self._engine.begin_statement()
             try:
-                return self._dispatcher.handler_for(statement)(self._engine, statement)
+                return self._route(statement)
             except Exception as e:
                 raise _translate(e, statement.text) from e
+
+    def _route(self, statement: Statement) -> Result:
+        return self._router.handler_for(statement)(self._engine, statement)
 
     def write_pandas(
         self,

@@ -1,0 +1,33 @@
+"""The core of the local engine: what every statement family stands on. It imports no family.
+
+Modules: :mod:`.engine` (``Engine``: the DuckDB connection, transactions, the change clock, catalog caches),
+:mod:`.catalog` (the ``_MOVIECDC`` tables: tracked tables, streams, the change clock), :mod:`.names`
+(Snowflake name resolution and quoting), :mod:`.clock` (manual and real-time time), :mod:`.results`
+(``Result``, ``LocalDataFrame``, status rows), :mod:`.router` (``Statement``, ``Route``, ``Router``),
+:mod:`.tokens` and :mod:`.show_filters` (reading the clauses of statements fakesnow parses only as commands).
+
+The interface a family uses is the small part of ``Engine`` below, in five groups; nothing else of it:
+
+names
+    ``database``, ``schema`` (the session's current ones, or None), ``resolve(parts)``,
+    ``resolve_table(node)``: Snowflake's name resolution against the current database and schema.
+catalog
+    ``tracked`` (tracked tables by name), ``tracked_by_uid``, ``streams`` (streams by name), ``holders(table)``
+    (the databases whose catalog has that table), ``family_caches`` (a family's own cache of its catalog
+    rows) and ``invalidate()`` (drop every cache after DDL, a rollback or a failure).
+the current transaction
+    ``atomic()`` (a block in the user's open transaction, or in its own), ``begin()``,
+    ``end_transaction(commit=…)``, ``implicit_commit()`` (DDL commits first, as in Snowflake),
+    ``in_transaction``, ``snapshot(db)`` and ``change_seq(db)`` (the change clock a stream read sees, and its
+    tick for a changing statement), ``advance_stream(stream, offset)`` (held until COMMIT inside a
+    transaction: repeatable read).
+the clock
+    ``now()`` (the instant of the statement running now), ``begin_statement()``, ``clock`` (the scheduler's
+    manual or real-time clock), ``lock`` (held by whoever runs statements).
+running SQL
+    ``fakesnow(sql)`` (Snowflake SQL through fakesnow's translator), ``transform(ast)`` (translate a parsed
+    statement, cached by shape), ``rewriters`` (AST rewrites every ordinary statement passes through),
+    ``con`` and ``arrow(sql)`` (DuckDB SQL, already translated), ``run(text)`` (a whole statement as the session
+    runs it: task bodies), ``register``/``unregister`` (Arrow tables as DuckDB relations), ``temp_name``,
+    ``reusable_temp_name``/``release_temp_name`` (scratch objects).
+"""

@@ -1,0 +1,7 @@
+"""Ordinary statements: everything the router does not send elsewhere. fakesnow parses and translates them;
+this package adds what Snowflake does around them: ``BEGIN`` / ``COMMIT`` / ``ROLLBACK``, DDL's implicit commit,
+DDL that would break a tracked table, stream reads and their consumption by DML, and the capture of DML on a
+tracked table (:mod:`moviecdc.local.streams.capture`).
+
+Stands on :mod:`moviecdc.local.core` and :mod:`moviecdc.local.streams`.
+"""

@@ -1,0 +1,62 @@
+"""Every statement kind the local engine routes by its leading keywords, and the function that runs it.
+
+Read top to bottom: the first pattern that matches a statement's leading keywords (upper case, comments and a
+trailing ``;`` removed, at most six words) wins. A statement that no pattern matches is an *ordinary* statement:
+fakesnow parses and translates it, and :func:`moviecdc.local.ordinary.statements.run_parsed` runs it with the
+engine's additions (stream reads, change capture on tracked tables, DDL's implicit commit).
+
+Patterns are regular expressions over the keywords; order matters where two patterns could match (the
+dynamic-table guard comes after the dynamic-table DDL, ``DROP SCHEMA`` goes to tasks, which forget the schema's
+tasks and hand the statement on).
+"""
+
+from __future__ import annotations
+
+from moviecdc.local.core.router import Route, Router, unsupported
+from moviecdc.local.dynamic_tables import show as dynamic_show
+from moviecdc.local.dynamic_tables import statements as dynamic
+from moviecdc.local.ordinary.statements import run_parsed, transaction
+from moviecdc.local.streams import ddl as streams
+from moviecdc.local.tasks import show as task_show
+from moviecdc.local.tasks import statements as tasks
+
+ROUTES: tuple[Route, ...] = (
+    # streams
+    Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
+    Route(r"DROP STREAM", streams.drop),
+    Route(r"SHOW (TERSE )?STREAMS", streams.show),
+    Route(r"DESC(RIBE)? STREAM", streams.describe),
+    Route(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again.")),
+    # transactions
+    Route(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction),
+    # tasks
+    Route(r"CREATE (OR (REPLACE|ALTER) )?TASK", tasks.create),
+    Route(r"ALTER TASK", tasks.alter),
+    Route(r"DROP TASK", tasks.drop),
+    Route(r"EXECUTE TASK", tasks.execute),
+    Route(r"SHOW (TERSE )?TASKS", task_show.show),
+    Route(r"DESC(RIBE)? TASK", task_show.describe),
+    Route(r"DROP SCHEMA", tasks.drop_schema),
+    # dynamic tables
+    Route(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", dynamic.changing(dynamic.create)),
+    Route(r"ALTER DYNAMIC TABLE", dynamic.changing(dynamic.alter)),
+    Route(r"DROP DYNAMIC TABLE", dynamic.changing(dynamic.drop)),
+    Route(r"SHOW DYNAMIC TABLES", dynamic_show.show),
+    Route(
+        r"DESC(RIBE)? DYNAMIC TABLE",
+        unsupported("DESCRIBE DYNAMIC TABLE", "Use SHOW DYNAMIC TABLES, or DESCRIBE TABLE for the columns."),
+    ),
+    # DML and table DDL that could touch a dynamic table's rows: refused on one, handed on otherwise
+    Route(
+        r"INSERT|UPDATE|DELETE|MERGE|TRUNCATE|DROP TABLE|ALTER TABLE"
+        r"|CREATE OR REPLACE ((TRANSIENT|TEMPORARY|TEMP|LOCAL|GLOBAL|VOLATILE) )*TABLE",
+        dynamic.guard,
+    ),
+    # not emulated
+    Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
+)
+
+
+def default_router() -> Router:
+    """The router every LocalSession starts with: :data:`ROUTES`, then ordinary statements."""
+    return Router(ROUTES, run_parsed)

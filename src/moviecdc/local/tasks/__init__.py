@@ -1,0 +1,7 @@
+"""Tasks: DDL (:mod:`.ddl`, :mod:`.statements`), schedules and cron (:mod:`.schedule`), the task catalog
+(:mod:`.catalog`), task graphs and their runs (:mod:`.runs`), ``TASK_HISTORY`` (:mod:`.history`) and
+``SHOW TASKS`` / ``DESCRIBE TASK`` (:mod:`.show`).
+
+Stands on :mod:`moviecdc.local.core`; a task's body runs as an ordinary statement
+(:mod:`moviecdc.local.ordinary`), and ``WHEN SYSTEM$STREAM_HAS_DATA`` asks :mod:`moviecdc.local.streams`.
+"""

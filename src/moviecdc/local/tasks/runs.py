@@ -1,0 +1,228 @@
+"""Running a task graph: WHEN, the body in one transaction with its history row, failures and auto-suspend.
+
+One run of one task:
+
+1. the statement clock ticks (``CURRENT_TIMESTAMP()`` in WHEN and body reads this run's own instant);
+2. ``WHEN`` is evaluated; FALSE (or NULL) records a ``SKIPPED`` run and the body does not run;
+3. the body runs in a transaction; the ``SUCCEEDED`` history row and the task's new state (next run,
+   failure count) are written in that same transaction, so a stream the body consumed, the rows it wrote
+   and the history that says so commit together;
+4. on failure the transaction rolls back (the stream stays unconsumed, the target unchanged), then a
+   ``FAILED`` row with the error is recorded. The graph's root counts consecutive failed graph runs; at
+   ``SUSPEND_TASK_AFTER_NUM_FAILURES`` (0 = never) the root is suspended and that run is recorded as
+   ``FAILED_AND_AUTO_SUSPENDED``.
+
+A graph run starts at its root; each started child runs once every one of its predecessors has
+``SUCCEEDED`` in the same graph run (Snowflake's default predecessor condition), in topological order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from fakesnow.dialect import parse_one
+from sqlglot import exp
+
+from moviecdc.local.dialect.errors import describe
+from moviecdc.local.streams import reads as streams
+from moviecdc.local.tasks import catalog as task_catalog
+from moviecdc.local.tasks.catalog import (
+    FAILED,
+    FAILED_AND_AUTO_SUSPENDED,
+    SKIPPED,
+    SUCCEEDED,
+    SUSPENDED,
+    SUSPENDED_DUE_TO_ERRORS,
+    Run,
+    TaskDef,
+)
+
+if TYPE_CHECKING:
+    from moviecdc.local.core.engine import Engine
+    from moviecdc.local.core.names import ObjectName
+
+_CODE_PREFIX = re.compile(r"^\d{6} \([0-9A-Z]{5}\): ")
+
+
+@dataclass
+class GraphRun:
+    """One run of a task graph; ``root`` is kept current as the run updates it."""
+
+    root: TaskDef
+    scheduled: datetime
+    source: str
+    next_run: datetime | None  # the root's next scheduled instant, or None to leave it as it is
+    failures_before: int
+    failed: bool = False
+
+    @property
+    def run_id(self) -> int:
+        """Snowflake's RUN_ID: the graph run's scheduled time in epoch milliseconds."""
+        return int(self.scheduled.replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+def run_graph(
+    engine: Engine,
+    root: TaskDef,
+    scheduled: datetime,
+    *,
+    source: str,
+    next_run: datetime | None = None,
+    tasks: dict[ObjectName, TaskDef] | None = None,
+) -> dict[ObjectName, str]:
+    """Run ``root`` and then its started descendants (from ``tasks``, or the catalog); return the outcomes."""
+    graph = GraphRun(root, scheduled, source, next_run, root.failures)
+    outcomes = {root.name: _run_one(engine, graph, root, scheduled)}
+    tasks = tasks if tasks is not None else task_catalog.load(engine)
+    for task in descendants(tasks, root):
+        if task.started and all(outcomes.get(p) == SUCCEEDED for p in task.predecessors):
+            outcomes[task.name] = _run_one(engine, graph, task, engine.clock.stamp())
+    return outcomes
+
+
+def descendants(tasks: dict[ObjectName, TaskDef], root: TaskDef) -> list[TaskDef]:
+    """The tasks below ``root``, each after all of its predecessors (ties by name)."""
+    children: dict[ObjectName, list[TaskDef]] = {}
+    for task in tasks.values():
+        for parent in task.predecessors:
+            children.setdefault(parent, []).append(task)
+    reachable: dict[ObjectName, TaskDef] = {}
+    stack = [root.name]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child.name not in reachable:
+                reachable[child.name] = child
+                stack.append(child.name)
+    ordered: list[TaskDef] = []
+    done = {root.name}
+    while len(ordered) < len(reachable):
+        ready = sorted(
+            (t for t in reachable.values() if t.name not in done and all(p in done for p in t.predecessors)),
+            key=lambda t: t.name.display,
+        )
+        if not ready:  # a predecessor outside this graph: the child never runs in it
+            break
+        ordered.extend(ready)
+        done.update(t.name for t in ready)
+    return ordered
+
+
+def _run_one(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime) -> str:
+    started = engine.begin_statement()
+    if task.condition is not None:
+        try:
+            go = _evaluate(engine, task.condition)
+        except Exception as error:  # a failing WHEN fails the run, like a failing body
+            return _fail(engine, graph, task, error, scheduled=scheduled, started=None)
+        if not go:
+            with engine.atomic():
+                _record(engine, graph, task, SKIPPED, scheduled=scheduled, started=None)
+            return SKIPPED
+    engine.begin()
+    try:
+        engine.run(task.definition)
+        with engine.atomic():  # the body's own transaction, unless its statement was DDL (which commits)
+            _record(engine, graph, task, SUCCEEDED, scheduled=scheduled, started=started)
+        engine.end_transaction(commit=True)
+    except Exception as error:  # recorded, never raised: a failed run is part of a task's life
+        engine.end_transaction(commit=False)
+        return _fail(engine, graph, task, error, scheduled=scheduled, started=started)
+    return SUCCEEDED
+
+
+def _evaluate(engine: Engine, condition: str) -> bool:
+    """WHEN: TRUE runs the body; FALSE or NULL skips it."""
+    parsed = _parse(condition)
+    value = _stream_condition(engine, parsed)
+    if value is not None:
+        return value
+    select = exp.select(exp.alias_(parsed.copy(), "CONDITION", quoted=True))
+    rows = engine.run(select.sql(dialect="snowflake")).table.column(0).to_pylist()
+    return bool(rows and rows[0])
+
+
+@lru_cache(maxsize=256)
+def _parse(condition: str) -> exp.Expr:
+    return parse_one(condition)  # cached: never mutated (the SQL path copies it)
+
+
+def _stream_condition(engine: Engine, node: exp.Expr) -> bool | None:
+    """Evaluate a WHEN made of SYSTEM$STREAM_HAS_DATA, AND, OR, NOT and TRUE/FALSE without running SQL
+    (the usual case, and a task runs every minute); None when the condition has anything else."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    value: bool | None = None
+    if isinstance(node, exp.Boolean):
+        value = bool(node.this)
+    elif isinstance(node, exp.Not):
+        inner = _stream_condition(engine, node.this)
+        value = None if inner is None else not inner
+    elif isinstance(node, exp.And | exp.Or):
+        left, right = _stream_condition(engine, node.this), _stream_condition(engine, node.expression)
+        if left is not None and right is not None:
+            value = (left and right) if isinstance(node, exp.And) else (left or right)
+    elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_HAS_DATA":
+        args = node.expressions
+        if len(args) == 1 and isinstance(args[0], exp.Literal) and args[0].is_string:
+            value = streams.has_data(engine, str(args[0].this))
+    return value
+
+
+def _fail(
+    engine: Engine, graph: GraphRun, task: TaskDef, error: Exception, *, scheduled: datetime, started: datetime | None
+) -> str:
+    code, message = describe(error)
+    message = _CODE_PREFIX.sub("", message)  # the code has its own column, as in Snowflake
+    first = not graph.failed
+    graph.failed = True
+    root = graph.root
+    suspend = (
+        first
+        and root.started
+        and root.suspend_after_failures > 0
+        and graph.failures_before + 1 >= root.suspend_after_failures
+    )
+    state = FAILED_AND_AUTO_SUSPENDED if suspend else FAILED
+    with engine.atomic():
+        _record(
+            engine, graph, task, state, scheduled=scheduled, started=started, code=code, message=message,
+            suspend=suspend,
+        )  # fmt: skip
+    return FAILED
+
+
+def _record(
+    engine: Engine,
+    graph: GraphRun,
+    task: TaskDef,
+    state: str,
+    *,
+    scheduled: datetime,
+    started: datetime | None,
+    code: str | None = None,
+    message: str | None = None,
+    suspend: bool = False,
+) -> None:
+    """Write one history row and the root's new state, in the caller's transaction."""
+    completed = engine.clock.stamp()
+    run = Run(task, graph.root.uid, state, scheduled, started, completed, graph.run_id, graph.source, code, message)
+    task_catalog.record(engine.con, run)
+    root = graph.root
+    if task.uid == root.uid and graph.next_run is not None:
+        root = replace(root, next_run=graph.next_run)
+    if state == SUCCEEDED and task.uid == root.uid:
+        root = replace(root, failures=0)  # provisional: a failing child sets it below
+    if state in (FAILED, FAILED_AND_AUTO_SUSPENDED):
+        root = replace(root, failures=graph.failures_before + 1)
+    if suspend:
+        root = replace(
+            root, state=SUSPENDED, next_run=None, last_suspended_on=completed,
+            last_suspended_reason=SUSPENDED_DUE_TO_ERRORS,
+        )  # fmt: skip
+    if root != graph.root:
+        task_catalog.save(engine, root)
+        graph.root = root
