@@ -4,6 +4,7 @@ standing alone (docs/architecture.md, "The local engine's layout")."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = "moviecdc"
 MAX_MODULES_PER_FOLDER = 14
 CORE = "moviecdc.local.core"
+FAMILIES = tuple(f"moviecdc.local.{f}" for f in ("dialect", "dynamic_tables", "ordinary", "streams", "tasks"))
 
 
 def _module_name(path: Path) -> str:
@@ -134,3 +136,30 @@ def test_the_checker_sees_a_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
     names, session = "moviecdc.local.core.names", "moviecdc.local.session"
     monkeypatch.setitem(GRAPH, names, {*GRAPH[names], session})
     assert any(names in c and session in c for c in _cycles())
+
+
+def _documented_interface() -> set[str]:
+    """The ``Engine`` members the core's package docstring lists as the interface families may use."""
+    doc = ast.get_docstring(ast.parse((SRC / "moviecdc/local/core/__init__.py").read_text())) or ""
+    listed = doc.split("The interface a family uses", 1)[1]
+    return set(re.findall(r"``([a-z_]+)(?:\(|``)", listed))
+
+
+def test_families_use_only_the_documented_core_interface() -> None:
+    """Statement families reach the engine only through the members core/__init__.py documents (session.py,
+    scheduler.py and routes.py compose the engine and may use the whole of it)."""
+    allowed = _documented_interface()
+    assert {"atomic", "con", "now", "tracked", "transform"} <= allowed  # the docstring was read
+    used: dict[str, set[str]] = {}
+    for module, path in MODULES.items():
+        if not module.startswith(FAMILIES):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("engine", "self._engine")
+            ):
+                used.setdefault(node.attr, set()).add(module)
+    undocumented = {name: sorted(modules) for name, modules in used.items() if name not in allowed}
+    assert undocumented == {}, "engine members used outside the core but not in its documented interface"
