@@ -126,41 +126,55 @@ def run_case(case: Case) -> Outcome:
     """Run one case in its own session and say how it went; never raises for what the engine does."""
     try:
         session = open_session(case)
-    except Exception as e:  # noqa: BLE001 - the report classifies every failure
+    except Exception as e:  # the report classifies every failure
         return classify(e, "opening the session")
     try:
         for i, step in enumerate(case.setup):
-            try:
-                if isinstance(step, Advance):
-                    session.advance(seconds=step.seconds)
-                elif isinstance(step, Fails):
-                    try:
-                        session.sql(step.sql).collect()
-                    except LocalEngineError as e:
-                        if isinstance(e, UnsupportedSqlError):
-                            raise
-                    else:
-                        return Outcome(WRONG, f"setup step {i + 1} ({step.sql[:60]!r}) succeeded; Snowflake rejects it")
-                else:
-                    session.sql(step).collect()
-            except Exception as e:  # noqa: BLE001
-                text = step.sql if isinstance(step, Fails) else str(step)
-                return classify(e, f"setup step {i + 1} ({text[:60]!r})")
+            failed = run_step(session, step, f"setup step {i + 1}")
+            if failed is not None:
+                return failed
         try:
             rows = session.sql(case.query).collect()
-        except Exception as e:  # noqa: BLE001
-            if case.error is None:
-                return classify(e, "query")
-            if not isinstance(e, LocalEngineError) or isinstance(e, UnsupportedSqlError):
-                return classify(e, "query (an error was expected)")
-            if not re.search(case.error, str(e), re.IGNORECASE | re.DOTALL):
-                return Outcome(WRONG, f"error message {str(e)[:200]!r} does not match {case.error!r}")
-            return Outcome(PASS)
+        except Exception as e:
+            return judge_error(case, e)
         if case.error is not None:
             return Outcome(WRONG, f"succeeded with {summarize(rows)}; Snowflake raises an error")
         return compare(case, rows)
     finally:
         session.close()
+
+
+def run_step(session: LocalSession, step: Step, where: str) -> Outcome | None:
+    """Run a setup step; None when it went as Snowflake would have it, else how it failed."""
+    text = step.sql if isinstance(step, Fails) else str(step)
+    where = f"{where} ({text[:60]!r})"
+    try:
+        if isinstance(step, Advance):
+            session.advance(seconds=step.seconds)
+        elif isinstance(step, Fails):
+            try:
+                session.sql(step.sql).collect()
+            except LocalEngineError as e:
+                if isinstance(e, UnsupportedSqlError):
+                    raise
+                return None
+            return Outcome(WRONG, f"{where} succeeded; Snowflake rejects it")
+        else:
+            session.sql(step).collect()
+    except Exception as e:
+        return classify(e, where)
+    return None
+
+
+def judge_error(case: Case, exc: Exception) -> Outcome:
+    """The query raised: a pass only when the case expects Snowflake's error and this is it."""
+    if case.error is None:
+        return classify(exc, "query")
+    if not isinstance(exc, LocalEngineError) or isinstance(exc, UnsupportedSqlError):
+        return classify(exc, "query (an error was expected)")
+    if not re.search(case.error, str(exc), re.IGNORECASE | re.DOTALL):
+        return Outcome(WRONG, f"error message {str(exc)[:200]!r} does not match {case.error!r}")
+    return Outcome(PASS)
 
 
 def summarize(rows: Sequence[Any]) -> str:
