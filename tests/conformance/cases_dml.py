@@ -142,6 +142,13 @@ CASES = family(
             expect=[(2, 0)],
         ),
         Case(
+            "update_qualified_set_target_is_invalid",
+            UPDATE,
+            setup=T,
+            query="UPDATE T SET T.V = 'z' WHERE ID = 1",
+            error="",
+        ),
+        Case(
             "update_from_joins_a_second_table",
             UPDATE,
             setup=(*T, *SRC, "UPDATE T SET V = SRC.V FROM SRC WHERE T.ID = SRC.ID"),
