@@ -1,0 +1,225 @@
+"""Tasks and task graphs: created suspended, RESUME/SUSPEND, schedules, WHEN, AFTER, EXECUTE TASK, TASK_HISTORY."""
+
+from __future__ import annotations
+
+from .case import Case, adv, family
+
+CREATE = "https://docs.snowflake.com/en/sql-reference/sql/create-task"
+ALTER = "https://docs.snowflake.com/en/sql-reference/sql/alter-task"
+EXECUTE = "https://docs.snowflake.com/en/sql-reference/sql/execute-task"
+HISTORY = "https://docs.snowflake.com/en/sql-reference/functions/task_history"
+SHOW = "https://docs.snowflake.com/en/sql-reference/sql/show-tasks"
+INTRO = "https://docs.snowflake.com/en/user-guide/tasks-intro"
+GRAPHS = "https://docs.snowflake.com/en/user-guide/tasks-graphs"
+DEPENDENTS = "https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable"
+DROP = "https://docs.snowflake.com/en/sql-reference/sql/drop-task"
+
+LOG = "CREATE TABLE LOG (N INT)"
+TASK = "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)"
+FAILING = "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG SELECT 1 / 0"
+RESUME = "ALTER TASK K RESUME"
+COUNT = "SELECT COUNT(*) FROM LOG"
+STREAMED = (
+    LOG,
+    "CREATE TABLE T (ID INT)",
+    "CREATE STREAM S ON TABLE T",
+    "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('S') "
+    "AS INSERT INTO LOG SELECT ID FROM S",
+)
+RUNS = "SELECT NAME, STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) WHERE STATE <> 'SCHEDULED'"
+GRAPH = (
+    LOG,
+    "CREATE TASK ROOT WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)",
+    "CREATE TASK CHILD WAREHOUSE = COMPUTE_WH AFTER ROOT AS INSERT INTO LOG VALUES (2)",
+)
+
+CASES = family(
+    "tasks",
+    [
+        Case(
+            "created_suspended",
+            CREATE,
+            setup=(LOG, TASK),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("name", "state"),
+            expect=[("K", "suspended")],
+        ),
+        Case(
+            "resume_starts_it",
+            ALTER,
+            setup=(LOG, TASK, RESUME),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("state",),
+            expect=[("started",)],
+        ),
+        Case(
+            "suspend_stops_it",
+            ALTER,
+            setup=(LOG, TASK, RESUME, "ALTER TASK K SUSPEND"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("state",),
+            expect=[("suspended",)],
+        ),
+        Case("suspended_task_never_runs", INTRO, setup=(LOG, TASK, adv(300)), query=COUNT, expect=[(0,)]),
+        Case(
+            "resumed_task_runs_on_its_schedule", INTRO, setup=(LOG, TASK, RESUME, adv(60)), query=COUNT, expect=[(1,)]
+        ),
+        Case(
+            "minute_schedule_runs_every_minute", CREATE, setup=(LOG, TASK, RESUME, adv(150)), query=COUNT, expect=[(2,)]
+        ),
+        Case(
+            "suspended_task_stops_running",
+            ALTER,
+            setup=(LOG, TASK, RESUME, adv(60), "ALTER TASK K SUSPEND", adv(300)),
+            query=COUNT,
+            expect=[(1,)],
+        ),
+        Case(
+            "cron_schedule_runs_at_the_cron_time",
+            CREATE,
+            setup=(
+                LOG,
+                "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = 'USING CRON 0 * * * * UTC' "
+                "AS INSERT INTO LOG VALUES (1)",
+                RESUME,
+                adv(3600),
+            ),
+            query=COUNT,
+            expect=[(1,)],
+        ),
+        Case(
+            "execute_task_runs_a_suspended_task_once",
+            EXECUTE,
+            setup=(LOG, TASK, "EXECUTE TASK K", adv(5)),
+            query=COUNT,
+            expect=[(1,)],
+        ),
+        Case(
+            "execute_task_does_not_resume_it",
+            EXECUTE,
+            setup=(LOG, TASK, "EXECUTE TASK K", adv(5)),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("state",),
+            expect=[("suspended",)],
+        ),
+        Case(
+            "when_false_skips_the_run",
+            CREATE,
+            setup=(*STREAMED, RESUME, adv(60)),
+            query=RUNS,
+            expect=[("K", "SKIPPED")],
+        ),
+        Case(
+            "when_false_does_not_run_the_body", CREATE, setup=(*STREAMED, RESUME, adv(60)), query=COUNT, expect=[(0,)]
+        ),
+        Case(
+            "when_true_runs_the_body",
+            CREATE,
+            setup=(*STREAMED, "INSERT INTO T VALUES (7)", RESUME, adv(60)),
+            query="SELECT N FROM LOG",
+            expect=[(7,)],
+        ),
+        Case(
+            "task_dml_consumes_the_stream",
+            INTRO,
+            setup=(*STREAMED, "INSERT INTO T VALUES (7)", RESUME, adv(60)),
+            query="SELECT SYSTEM$STREAM_HAS_DATA('S')",
+            expect=[(False,)],
+        ),
+        Case(
+            "history_records_success",
+            HISTORY,
+            setup=(LOG, TASK, RESUME, adv(60)),
+            query=RUNS,
+            expect=[("K", "SUCCEEDED")],
+        ),
+        Case(
+            "history_records_failure",
+            HISTORY,
+            setup=(LOG, FAILING, RESUME, adv(60)),
+            query=RUNS,
+            expect=[("K", "FAILED")],
+        ),
+        Case(
+            "history_lists_the_next_scheduled_run",
+            HISTORY,
+            setup=(LOG, TASK, RESUME),
+            query="SELECT NAME, STATE, QUERY_ID FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())",
+            expect=[("K", "SCHEDULED", None)],
+        ),
+        Case(
+            "failed_run_leaves_target_unchanged",
+            HISTORY,
+            setup=(LOG, FAILING, RESUME, adv(60)),
+            query=COUNT,
+            expect=[(0,)],
+        ),
+        Case(
+            "suspend_after_num_failures",
+            CREATE,
+            setup=(
+                LOG,
+                "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' "
+                "SUSPEND_TASK_AFTER_NUM_FAILURES = 1 AS INSERT INTO LOG SELECT 1 / 0",
+                RESUME,
+                adv(60),
+            ),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("state",),
+            expect=[("suspended",)],
+        ),
+        Case(
+            "graph_root_run_triggers_resumed_child",
+            GRAPHS,
+            setup=(*GRAPH, "ALTER TASK CHILD RESUME", "ALTER TASK ROOT RESUME", adv(60)),
+            query="SELECT N FROM LOG ORDER BY N",
+            expect=[(1,), (2,)],
+        ),
+        Case(
+            "graph_suspended_child_does_not_run",
+            GRAPHS,
+            setup=(*GRAPH, "ALTER TASK ROOT RESUME", adv(60)),
+            query="SELECT N FROM LOG ORDER BY N",
+            expect=[(1,)],
+        ),
+        Case(
+            "graph_resuming_root_leaves_child_suspended",
+            GRAPHS,
+            setup=(*GRAPH, "ALTER TASK ROOT RESUME"),
+            query="SHOW TASKS LIKE 'CHILD'",
+            pick=("state",),
+            expect=[("suspended",)],
+        ),
+        Case(
+            "graph_execute_task_cascades_to_child",
+            EXECUTE,
+            setup=(*GRAPH, "ALTER TASK CHILD RESUME", "EXECUTE TASK ROOT", adv(5)),
+            query="SELECT N FROM LOG ORDER BY N",
+            expect=[(1,), (2,)],
+        ),
+        Case(
+            "task_dependents_enable_resumes_the_graph",
+            DEPENDENTS,
+            setup=(*GRAPH, "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('ROOT')"),
+            query="SHOW TASKS",
+            pick=("name", "state"),
+            ordered=False,
+            expect=[("ROOT", "started"), ("CHILD", "started")],
+        ),
+        Case(
+            "task_runs_in_its_own_schema_context",
+            CREATE,
+            setup=(LOG, TASK, RESUME, "CREATE DATABASE OTHER", adv(60)),
+            query="SELECT COUNT(*) FROM CONF.PUBLIC.LOG",
+            expect=[(1,)],
+        ),
+        Case(
+            "drop_task_removes_it",
+            DROP,
+            setup=(LOG, TASK, "DROP TASK K"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("name",),
+            expect=[],
+        ),
+    ],
+)
