@@ -142,11 +142,12 @@ CASES = family(
             expect=[(2, 0)],
         ),
         Case(
-            "update_qualified_set_target_is_invalid",
+            # The page's own example qualifies its SET targets: "update t1 set t1.number_column = …".
+            "update_qualified_set_target",
             UPDATE,
-            setup=T,
-            query="UPDATE T SET T.V = 'z' WHERE ID = 1",
-            error="",
+            setup=(*T, "UPDATE T SET T.V = 'z' WHERE ID = 1"),
+            query=ROWS,
+            expect=[(1, "z"), (2, "b"), (3, "c")],
         ),
         Case(
             "update_from_joins_a_second_table",
