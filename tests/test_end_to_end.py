@@ -83,6 +83,8 @@ def test_worked_example_driven_by_the_clock(deployed: tuple[LocalSession, Pipeli
         "'INGEST_MOVIES_BOOKING_CDC_EVENTS', RESULT_LIMIT => 100)) ORDER BY SCHEDULED_TIME"
     ).collect()
     states = [r[0] for r in history]
+    assert states[-1] == "SCHEDULED"  # the next run, listed while the task is started (the docs' TASK_HISTORY)
+    states = states[:-1]
     assert set(states) == {"SUCCEEDED", "SKIPPED"}
     assert states[-1] == "SKIPPED"  # no new data after the last change: the warehouse stays asleep
 

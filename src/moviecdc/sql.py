@@ -256,10 +256,14 @@ def drop(kind: str, name: QualifiedName) -> Fragment:
 
 _SHOW = "SHOW {kind} LIKE {pattern} IN SCHEMA {schema}"
 _STREAM_HAS_DATA = 'SELECT SYSTEM$STREAM_HAS_DATA({stream}) AS "HAS_DATA"'
+# Past runs only: without SCHEDULED_TIME_RANGE_END, TASK_HISTORY also returns the next scheduled run (state
+# SCHEDULED, QUERY_ID NULL), and "a task that is executed immediately before the current time might still be
+# identified as scheduled" (https://docs.snowflake.com/en/sql-reference/functions/task_history).
 _TASK_HISTORY = (
     'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE" '
-    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => {task}, RESULT_LIMIT => {limit})) "
-    'ORDER BY "SCHEDULED_TIME" DESC'
+    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => {task}, RESULT_LIMIT => {limit}, "
+    "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP())) "
+    """WHERE "STATE" <> 'SCHEDULED' ORDER BY "SCHEDULED_TIME" DESC"""
 )
 _REFRESH_HISTORY = (
     'SELECT "NAME", "STATE", "REFRESH_ACTION", "DATA_TIMESTAMP", "REFRESH_START_TIME", "REFRESH_END_TIME", '

@@ -125,7 +125,9 @@ class PipelineStatus:
         failed_task = any(t.last_runs and t.last_runs[0].state.startswith("FAILED") for t in self.tasks)
         failed_refresh = any(d.last_refreshes and d.last_refreshes[0].state == "FAILED" for d in self.dynamic_tables)
         started = all(t.state.lower() == "started" for t in self.tasks)
-        running = all(d.scheduling_state.upper() == "RUNNING" for d in self.dynamic_tables)
+        # SHOW DYNAMIC TABLES says ACTIVE since Snowflake's 2024_02 behaviour change (RUNNING before it):
+        # https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_02/bcr-1543
+        running = all(d.scheduling_state.upper() in ("ACTIVE", "RUNNING") for d in self.dynamic_tables)
         failed = failed_task or failed_refresh
         return self.deployed and not self.stream.stale and started and running and not failed
 

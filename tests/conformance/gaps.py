@@ -42,7 +42,6 @@ INSERT_ONLY = (
     "CREATE STREAM … INSERT_ONLY = TRUE on a table raises UnsupportedSqlError; Snowflake rejects it as "
     "invalid ('Streams of type INSERT_ONLY can only be created on external tables.')"
 )
-NEXT_SCHEDULED_RUN = "TASK_HISTORY() does not list the next SCHEDULED run (QUERY_ID NULL) of a started task"
 TASK_DEPENDENTS = "SYSTEM$TASK_DEPENDENTS_ENABLE is missing (raw 'Scalar Function … does not exist')"
 # -- semi-structured ------------------------------------------------------------------------------------------
 VARIANT_QUOTES = "a VARIANT string cast to or stored as VARCHAR keeps its JSON quotes ('\"green\"' instead of 'green')"
@@ -138,7 +137,6 @@ _BY_REASON: dict[str, list[str]] = {
     RELY: ["dml/primary_key_rely_is_accepted"],
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
     INSERT_ONLY: ["streams/insert_only_on_a_standard_table_is_refused"],
-    NEXT_SCHEDULED_RUN: ["tasks/history_lists_the_next_scheduled_run"],
     TASK_DEPENDENTS: ["tasks/task_dependents_enable_resumes_the_graph"],
     VARIANT_QUOTES: [
         "semistructured/cast_to_string_drops_json_quotes",

@@ -60,7 +60,7 @@ def test_create_initialises_at_once_and_shows_like_snowflake(session: LocalSessi
     assert (row["refresh_mode_reason"], row["warehouse"], row["scheduling_state"], row["rows"]) == (
         None,
         "WH",
-        "RUNNING",
+        "ACTIVE",
         2,
     )
     assert row["text"] == TOTALS
@@ -243,7 +243,7 @@ def test_suspend_and_resume(session: LocalSession) -> None:
     session.advance(minutes=5)
     assert rows(session, "SELECT * FROM COPY ORDER BY K") == [("a", 2), ("b", 1)]
     session.sql("ALTER DYNAMIC TABLE TOTALS RESUME").collect()
-    assert shown(session, "COPY")["scheduling_state"] == "RUNNING"
+    assert shown(session, "COPY")["scheduling_state"] == "ACTIVE"
     session.advance(minutes=1)
     assert rows(session, "SELECT * FROM COPY ORDER BY K") == [("a", 2), ("b", 1), ("c", 1)]
 

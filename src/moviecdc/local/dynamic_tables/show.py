@@ -40,7 +40,7 @@ def show(engine: Engine, statement: Statement) -> Result:
         rows.append((
             _utc(table.created_on), table.name.name, "", table.database, table.name.schema, "", count, None,
             "SYSADMIN", table.target_lag, table.refresh_mode, table.mode_reason, table.warehouse, table.comment or "",
-            table.text, "OFF", "SUSPENDED" if suspended(table, tables) else "RUNNING",
+            table.text, "OFF", "SUSPENDED" if suspended(table, tables) else "ACTIVE",
             _utc(table.last_suspended_on), "false", "false", "false", _utc(table.data_timestamp), "ROLE",
         ))  # fmt: skip
     if selected.limit is not None:

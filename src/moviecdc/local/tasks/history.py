@@ -17,6 +17,7 @@ case-insensitive), ``RESULT_LIMIT`` (1-10,000, default 100), ``SCHEDULED_TIME_RA
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from fakesnow.dialect import parse_one
@@ -24,6 +25,7 @@ from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.catalog import hidden
+from moviecdc.local.core.clock import STAMP_META
 from moviecdc.local.core.names import literal
 from moviecdc.local.tasks import catalog as task_catalog
 from moviecdc.local.tasks.catalog import FAILED, FAILED_AND_AUTO_SUSPENDED
@@ -36,7 +38,10 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
 # (output column, expression over a stored history row, type of an empty result's column)
 _COLUMNS = (
-    ("QUERY_ID", "CAST(NULL AS VARCHAR)", "VARCHAR"),
+    # Populated "only when a task has started running" (the docs): every recorded run but a SKIPPED one, whose
+    # body never started. A stable UUID-shaped id per run, as Snowflake's query ids are.
+    ("QUERY_ID", "CASE WHEN STATE = 'SKIPPED' THEN NULL ELSE CAST(CAST(md5({db} || '/' || CAST(TASK_UID AS VARCHAR) "
+     "|| '/' || CAST(RUN_ID AS VARCHAR)) AS UUID) AS VARCHAR) END", "VARCHAR"),
     ("NAME", "NAME", "VARCHAR"),
     ("DATABASE_NAME", "{db}", "VARCHAR"),
     ("SCHEMA_NAME", "SCHEMA_NAME", "VARCHAR"),
@@ -152,15 +157,41 @@ def _limit(value: exp.Expr) -> int:
     raise LocalEngineError(f"TASK_HISTORY: RESULT_LIMIT must be a whole number from 1 to {MAX_LIMIT}.")
 
 
+# The next scheduled run of a started task with a schedule (a standalone or root task): state SCHEDULED, no
+# QUERY_ID, no times but SCHEDULED_TIME, within the next eight days (the horizon the docs give).
+_SCHEDULED = {
+    "QUERY_ID": "CAST(NULL AS VARCHAR)", "NAME": "TASK_NAME", "QUERY_TEXT": "DEFINITION",
+    "STATE": "'SCHEDULED'", "ERROR_CODE": "CAST(NULL AS VARCHAR)", "ERROR_MESSAGE": "CAST(NULL AS VARCHAR)",
+    "SCHEDULED_TIME": "CAST(NEXT_RUN AS TIMESTAMP_LTZ)", "QUERY_START_TIME": "CAST(NULL AS TIMESTAMP_LTZ)",
+    "COMPLETED_TIME": "CAST(NULL AS TIMESTAMP_LTZ)", "ROOT_TASK_ID": "CAST(TASK_UID AS VARCHAR)",
+    "RUN_ID": "CAST(epoch_ms(NEXT_RUN) AS BIGINT)", "SCHEDULED_FROM": "'SCHEDULE'",
+}  # fmt: skip
+SCHEDULED_HORIZON = timedelta(days=8)
+
+
 def _union(engine: Engine) -> exp.Query:
-    """Every database's history rows under Snowflake's column names; an empty typed row set if none."""
+    """Every database's history rows under Snowflake's column names, and each started scheduled task's next run;
+    an empty typed row set if none."""
     selects = []
+    horizon = literal((engine.now() + SCHEDULED_HORIZON).isoformat(sep=" "))
     for db in task_catalog.databases(engine):
         columns = ", ".join(f"{expr.format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS)
         selects.append(f"SELECT {columns} FROM {hidden(db, 'TASK_HISTORY').sql}")
+        scheduled = ", ".join(
+            f"{_SCHEDULED.get(name, expr).format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS
+        )
+        selects.append(
+            f"SELECT {scheduled} FROM {hidden(db, 'TASKS').sql} WHERE STATE = {literal(task_catalog.STARTED)} "
+            f"AND SCHEDULE IS NOT NULL AND NEXT_RUN IS NOT NULL AND NEXT_RUN <= CAST({horizon} AS TIMESTAMP) "
+            "AND SCHEMA_NAME IN (SELECT schema_name FROM duckdb_schemas() WHERE database_name = "
+            f"{literal(db)})"
+        )
     if not selects:
         columns = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, _, kind in _COLUMNS)
         selects.append(f"SELECT {columns} WHERE FALSE")
     query = parse_one(" UNION ALL ".join(selects))
     assert isinstance(query, exp.Query)
+    for node in query.find_all(exp.Literal):
+        if node.is_string and literal(str(node.this)) == horizon:
+            node.meta[STAMP_META] = True  # the clock's time: a parameter of the cached translation
     return query
