@@ -78,3 +78,18 @@ def test_bad_numbers_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["run", "--events", "-5"])
     assert "'-5' must be greater than 0" in capsys.readouterr().err
+
+
+def test_simulate_twice_on_one_folder_continues(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 12.4: the second simulate replayed the first one's booking ids.
+    from moviecdc import LocalSession
+
+    db = tmp_path / "db"
+    assert main(["deploy", "--db", str(db)]) == 0
+    assert main(["simulate", "--db", str(db), "--events", "2000", "--rate", "500"]) == 0
+    assert main(["simulate", "--db", str(db), "--events", "2000", "--rate", "500"]) == 0
+    second = capsys.readouterr().out.splitlines()[-1]
+    assert "updates" in second
+    with LocalSession(path=db, database="MOVIES", schema="PUBLIC") as session:
+        total, distinct = session.sql("SELECT COUNT(*), COUNT(DISTINCT BOOKING_ID) FROM RAW_MOVIES_BOOKING").collect()[0]
+    assert total == distinct > 3_000

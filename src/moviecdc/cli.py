@@ -92,23 +92,33 @@ def _teardown(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig  # noqa: PLC0415
+    from moviecdc.simulate import (  # noqa: PLC0415
+        BookingSimulator,
+        BookingWriter,
+        SimulationConfig,
+        read_bookings,
+    )
 
     config = _config(args)
-    simulator = BookingSimulator(SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate))
+    simulation = SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate)
     bar = _Bar(args.events, "events")
     with _session(args) as session:
         writer = BookingWriter(session, config)
         written = 0
         try:
+            # Continue what the raw table holds: new booking ids, and its open bookings move on.
+            simulator = BookingSimulator.continuing(simulation, read_bookings(session, config))
             while written < args.events:
                 written += writer.write(simulator.next_batch(limit=min(args.rate, args.events - written))).total
                 bar.update(written)
         except MoviecdcError as exc:
             if "does not exist" not in str(exc):
                 raise
-            hint = "Run `moviecdc deploy` (with the same --db/--connection) first."
-            raise SessionError(f"{_one_line(exc)} {hint}") from exc
+            raw = writer.raw
+            raise SessionError(
+                f"Table '{raw.database}.{raw.schema}.{raw.name}' does not exist or not authorized. "
+                "Run `moviecdc deploy` (with the same --db/--connection) first."
+            ) from exc
         bar.close()
     print(
         f"wrote {writer.counts.inserted:,} inserts, {writer.counts.updated:,} updates and "

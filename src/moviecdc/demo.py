@@ -17,7 +17,7 @@ from moviecdc.config import PipelineConfig
 from moviecdc.errors import MoviecdcError
 from moviecdc.local import LocalSession
 from moviecdc.pipeline import Pipeline
-from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig
+from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig, read_bookings
 
 FEED_INTERVAL = 0.5  # real seconds between two batches of simulated bookings
 
@@ -37,7 +37,9 @@ class Feeder(threading.Thread):
     def __init__(self, session: LocalSession, config: PipelineConfig, *, rate: int, seed: int, speed: float) -> None:
         super().__init__(name="moviecdc-feeder", daemon=True)
         tick = FEED_INTERVAL * speed
-        self.simulator = BookingSimulator(SimulationConfig(seed=seed, tick_seconds=tick, bookings_per_minute=rate))
+        simulation = SimulationConfig(seed=seed, tick_seconds=tick, bookings_per_minute=rate)
+        # A folder used before continues its history: new booking ids, its open bookings move on.
+        self.simulator = BookingSimulator.continuing(simulation, read_bookings(session, config))
         self.writer = BookingWriter(session, config)
         self.stopping = threading.Event()
         self.error: BaseException | None = None
