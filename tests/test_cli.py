@@ -91,5 +91,6 @@ def test_simulate_twice_on_one_folder_continues(tmp_path: Path, capsys: pytest.C
     second = capsys.readouterr().out.splitlines()[-1]
     assert "updates" in second
     with LocalSession(path=db, database="MOVIES", schema="PUBLIC") as session:
-        total, distinct = session.sql("SELECT COUNT(*), COUNT(DISTINCT BOOKING_ID) FROM RAW_MOVIES_BOOKING").collect()[0]
+        query = "SELECT COUNT(*), COUNT(DISTINCT BOOKING_ID) FROM RAW_MOVIES_BOOKING"
+        total, distinct = session.sql(query).collect()[0]
     assert total == distinct > 3_000

@@ -535,10 +535,12 @@ def test_a_second_simulator_on_a_folder_continues_its_history(tmp_path: Any) -> 
     assert not table[BOOKINGS.key].duplicated().any()
     pd.testing.assert_frame_equal(raw_as_written(table), second.expected_raw())
     new_ids = {row.booking_id for batch in batches for row in batch.inserts}
-    assert new_ids and not new_ids & set(before)
+    assert new_ids
+    assert not new_ids & set(before)
     moved = {row.booking_id for batch in batches for row in batch.updates} & set(before)
     open_before = {k for k, row in before.items() if row.status == BOOKED and reject_reason(row) is None}
-    assert moved and moved <= open_before
+    assert moved
+    assert moved <= open_before
     assert {second.bookings[k].status for k in moved if k in second.bookings} >= {COMPLETED}
 
 
@@ -566,4 +568,5 @@ def test_a_second_run_on_one_session_rejects_nothing_new() -> None:
 
 def _rejected_by_reason(session: Any) -> Counter[str]:
     table = PipelineConfig().name("rejected_table").sql
-    return Counter({r[0]: r[1] for r in session.sql(f"SELECT REJECT_REASON, COUNT(*) FROM {table} GROUP BY 1").collect()})
+    rows = session.sql(f"SELECT REJECT_REASON, COUNT(*) FROM {table} GROUP BY 1").collect()
+    return Counter({str(row[0]): int(row[1]) for row in rows})
