@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    if not args.debug:  # the connector logs each retry as a warning; the one Error: line says what failed
+        logging.getLogger("snowflake.connector").setLevel(logging.ERROR)
     try:
         return int(args.handler(args))
     except MoviecdcError as exc:
@@ -73,20 +75,20 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         status = Pipeline(session, _config(args)).status()
         print(status)
     return EXIT_OK if status.healthy else EXIT_UNHEALTHY
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         print(Pipeline(session, _config(args)).refresh())
     return EXIT_OK
 
 
 def _teardown(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         print(Pipeline(session, _config(args)).teardown(drop_data=args.drop_data))
     return EXIT_OK
 
@@ -102,7 +104,7 @@ def _simulate(args: argparse.Namespace) -> int:
     config = _config(args)
     simulation = SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate)
     bar = _Bar(args.events, "events")
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         writer = BookingWriter(session, config)
         written = 0
         try:
@@ -209,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--top", type=_positive, default=15, help="Gold rows to print")
     demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo)
     demo.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
-    demo.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
+    demo.add_argument("--port", type=_port, default=8501, help="dashboard port on 127.0.0.1 (default 8501)")
     demo.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
     demo.add_argument("--rate", type=_positive, default=600, help="bookings per simulated minute (default 600)")
     demo.add_argument("--seed", type=int, default=0, help="simulator seed")
@@ -227,13 +229,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 1 to 65535, e.g. 8501")
+    return value
+
+
 def _config(args: argparse.Namespace) -> PipelineConfig:
     return PipelineConfig.from_toml(args.config) if args.config else PipelineConfig()
 
 
 @contextmanager
-def _session(args: argparse.Namespace) -> Iterator[Any]:
-    session = open_session(connection=getattr(args, "connection", None), db=getattr(args, "db", None))
+def _session(args: argparse.Namespace, *, create: bool = True) -> Iterator[Any]:
+    """The command's session; ``create=False``: a ``--db`` folder must exist already (nothing is created)."""
+    session = open_session(connection=getattr(args, "connection", None), db=getattr(args, "db", None), create=create)
     try:
         yield session
     finally:
