@@ -23,14 +23,16 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from moviecdc.config import PipelineConfig
+from moviecdc.console import ProgressBar, print_frame, status_line
 from moviecdc.errors import DeployError, MoviecdcError, SessionError
 from moviecdc.pipeline import Pipeline
 from moviecdc.sessions import open_session
 
 EXIT_OK, EXIT_ERROR, EXIT_UNHEALTHY = 0, 1, 2
+_EMPTY_GOLD = "Gold is empty: no valid bookings yet."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,12 +67,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args) as session, status_line() as show:
         report = Pipeline(session, _config(args)).deploy(
-            progress=lambda n, total, st: _status_line(f"deploy {n}/{total}: {st.summary}")
+            progress=lambda n, total, st: show(f"deploy {n}/{total}: {st.summary}")
         )
-        _clear_status_line()
-        print(report)
+    print(report)
     return EXIT_OK
 
 
@@ -103,8 +104,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
     config = _config(args)
     simulation = SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate)
-    bar = _Bar(args.events, "events")
-    with _session(args, create=False) as session:
+    with _session(args, create=False) as session, ProgressBar(args.events, "events") as bar:
         writer = BookingWriter(session, config)
         written = 0
         try:
@@ -121,7 +121,6 @@ def _simulate(args: argparse.Namespace) -> int:
                 f"Table '{raw.database}.{raw.schema}.{raw.name}' does not exist or not authorized. "
                 "Run `moviecdc deploy` (with the same --db/--connection) first."
             ) from exc
-        bar.close()
     print(
         f"wrote {writer.counts.inserted:,} inserts, {writer.counts.updated:,} updates and "
         f"{writer.counts.deleted:,} deletes into {config.name('raw_table')}"
@@ -137,8 +136,7 @@ def _run(args: argparse.Namespace) -> int:
             "run drives the embedded engine's clock; against Snowflake use `moviecdc simulate --connection NAME` "
             "and let the tasks run (or `moviecdc refresh`)"
         )
-    bar = _Bar(args.events, "events")
-    with _session(args) as session:
+    with _session(args) as session, ProgressBar(args.events, "events") as bar:
         result = run_local(
             session,
             _config(args),
@@ -147,8 +145,11 @@ def _run(args: argparse.Namespace) -> int:
             events_per_minute=args.rate,
             progress=lambda done, _total: bar.update(done),
         )
-    bar.close()
-    print(_gold_table(result.gold, limit=args.top))
+    sys.stdout.flush()
+    if result.gold.empty:
+        print(_EMPTY_GOLD)
+    else:
+        print_frame(result.gold, limit=args.top, what="movies")
     print(
         f"\n{result.events:,} change events over {result.ticks} simulated minutes in {result.seconds:.2f}s: "
         f"{result.events_per_second:,.0f} events/s"
@@ -263,53 +264,6 @@ def _one_line(exc: MoviecdcError) -> str:
     for line in lines[1:]:
         joined += (" " if joined.endswith((":", ".", "?")) else "; ") + line
     return joined
-
-
-def _gold_table(gold: Any, *, limit: int) -> str:
-    if gold.empty:
-        return "Gold is empty: no valid bookings yet."
-    shown = gold.head(limit).copy()
-    for column in shown.columns:
-        if shown[column].dtype == object:
-            shown[column] = shown[column].astype(str)
-    more = f"\n… and {len(gold) - limit} more movies" if len(gold) > limit else ""
-    return str(shown.to_string(index=False)) + more
-
-
-class _Bar:
-    """A one-line progress bar on stderr (redrawn in place on a terminal, printed once at the end otherwise)."""
-
-    def __init__(self, total: int, unit: str, stream: TextIO | None = None) -> None:
-        self.total, self.unit, self.stream = total, unit, stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.done = 0
-
-    def update(self, done: int) -> None:
-        self.done = done
-        if self.live:
-            self.stream.write("\r" + self._line())
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self._line() + "\n")
-        self.stream.flush()
-
-    def _line(self) -> str:
-        share = self.done / self.total if self.total else 1.0
-        filled = int(share * 30)
-        return f"[{'#' * filled}{'.' * (30 - filled)}] {self.done:,}/{self.total:,} {self.unit} ({share:.0%})"
-
-
-def _status_line(text: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K" + text)
-        sys.stderr.flush()
-
-
-def _clear_status_line() -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover
