@@ -220,29 +220,23 @@ def show_movies(frame: pd.DataFrame, top_n: int) -> None:
 
 
 def _when(label: str) -> Any:
-    return st.column_config.DatetimeColumn(label, format="MM-DD HH:mm:ss", width="small")
+    return st.column_config.DatetimeColumn(label, format="HH:mm:ss")
 
 
-# Narrow columns for states and times, a wide one for the text that explains a failure: at 1440 px the
-# whole table, error included, is on screen.
+# Columns sized to their content, except the text that explains a failure, which gets a fixed 200 px right
+# after the outcome: at 1440 px the whole table, error included, is on screen. (Named widths only: Streamlit
+# in Snowflake may run a Streamlit without pixel widths.)
 TASK_TABLE = {
-    "task": st.column_config.TextColumn("task", width="medium"),
-    "run state": st.column_config.TextColumn("run state", width="small"),
-    "error": st.column_config.TextColumn("error", width="large"),
-    "completed": _when("completed (UTC)"),
-    "scheduled": _when("scheduled (UTC)"),
-    "task state": st.column_config.TextColumn("task state", width="small"),
-    "schedule": st.column_config.TextColumn("schedule", width="small"),
+    "run state": st.column_config.TextColumn("run state"),
+    "error": st.column_config.TextColumn("error", width="medium"),
+    "completed": _when("completed"),
+    "scheduled": _when("scheduled"),
 }
 REFRESH_TABLE = {
-    "dynamic table": st.column_config.TextColumn("dynamic table", width="medium"),
-    "refresh state": st.column_config.TextColumn("refresh state", width="small"),
-    "message": st.column_config.TextColumn("message", width="large"),
-    "ended": _when("ended (UTC)"),
-    "data timestamp": _when("data as of (UTC)"),
-    "action": st.column_config.TextColumn("action", width="small"),
-    "scheduling": st.column_config.TextColumn("scheduling", width="small"),
-    "target lag": st.column_config.TextColumn("target lag", width="small"),
+    "refresh state": st.column_config.TextColumn("refresh state"),
+    "message": st.column_config.TextColumn("message", width="medium"),
+    "ended": _when("ended"),
+    "data timestamp": _when("data as of"),
 }
 
 
@@ -256,6 +250,7 @@ def show_health(health: dash.Health) -> None:
         else:
             st.warning("Pipeline needs attention: see the states below.")
         st.caption(str(status.stream))
+        st.caption("Times are the pipeline clock's, UTC.")
         st.subheader("Tasks: last runs")
         st.dataframe(dash.tasks_frame(status), hide_index=True, column_config=TASK_TABLE)
         st.subheader("Dynamic tables: last refreshes")

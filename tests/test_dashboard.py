@@ -852,4 +852,4 @@ def test_health_tables_put_the_explaining_column_next_to_the_outcome(live: Live)
     assert list(dash.refreshes_frame(status).columns[:3]) == ["dynamic table", "refresh state", "message"]
     app = run_app(live.session)
     widths = [json.loads(f.proto.columns) for f in app.dataframe if "error" in f.value.columns or "message" in f.value]
-    assert [w.get("error", w.get("message"))["width"] for w in widths] == ["large", "large"]
+    assert [w.get("error", w.get("message"))["width"] for w in widths] == ["medium", "medium"]
