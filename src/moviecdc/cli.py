@@ -131,11 +131,6 @@ def _simulate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from moviecdc.runner import run_local  # noqa: PLC0415
 
-    if args.connection is not None:
-        raise SessionError(
-            "run drives the embedded engine's clock; against Snowflake use `moviecdc simulate --connection NAME` "
-            "and let the tasks run (or `moviecdc refresh`)"
-        )
     with _session(args) as session, ProgressBar(args.events, "events") as bar:
         result = run_local(
             session,
@@ -207,11 +202,16 @@ def _parser() -> argparse.ArgumentParser:
     teardown.add_argument("--drop-data", action="store_true", help="also drop the raw table, its stream and Bronze")
     simulate = command("simulate", "write simulated booking changes into the raw table", _simulate, target, feed)
     simulate.add_argument("--events", type=_positive, required=True, help="how many change events")
-    run = command("run", "deploy, feed simulated events, run the pipeline headless, print Gold", _run, target, feed)
+    # run drives the embedded engine's clock: local only. Against Snowflake: simulate --connection, and let the
+    # tasks run (or refresh).
+    local = argparse.ArgumentParser(add_help=False)
+    local.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
+    run = command(
+        "run", "deploy locally, feed simulated events, run the pipeline headless, print Gold", _run, local, feed
+    )
     run.add_argument("--events", type=_positive, default=100_000, help="how many change events (default 100,000)")
     run.add_argument("--top", type=_positive, default=15, help="Gold rows to print")
-    demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo)
-    demo.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
+    demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo, local)
     demo.add_argument("--port", type=_port, default=8501, help="dashboard port on 127.0.0.1 (default 8501)")
     demo.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
     demo.add_argument("--rate", type=_positive, default=600, help="bookings per simulated minute (default 600)")

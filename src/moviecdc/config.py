@@ -38,6 +38,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 ENV_PREFIX = "MOVIECDC_"
+_WAREHOUSE_FIELDS = frozenset({"warehouse", "dynamic_table_warehouse"})  # "" in TOML or env: None (serverless)
 
 _SECONDS_PER_UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _LAG = re.compile(r"\s*(\d+)\s+(second|minute|hour|day)s?\s*", re.IGNORECASE)
@@ -280,7 +281,8 @@ class PipelineConfig(StrictModel):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> PipelineConfig:
-        """Read a TOML file whose top-level keys (or ``[moviecdc]`` table) are the fields."""
+        """Read a TOML file whose top-level keys (or ``[moviecdc]`` table) are the fields; ``warehouse = ""``
+        makes the tasks serverless (TOML has no ``None``)."""
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -290,7 +292,8 @@ class PipelineConfig(StrictModel):
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
         if set(data) == {"moviecdc"} and isinstance(data["moviecdc"], dict):
             data = data["moviecdc"]
-        return cls.load(data)
+        # TOML has no null: `warehouse = ""` asks for serverless tasks, as MOVIECDC_WAREHOUSE= does.
+        return cls.load({k: None if v == "" and k in _WAREHOUSE_FIELDS else v for k, v in data.items()})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, prefix: str = ENV_PREFIX) -> PipelineConfig:
@@ -310,5 +313,5 @@ class PipelineConfig(StrictModel):
                     f"environment variable {key} names no config field; "
                     f"valid names are {', '.join(prefix + f.upper() for f in cls.model_fields)}"
                 )
-            data[field] = None if value == "" and field in {"warehouse", "dynamic_table_warehouse"} else value
+            data[field] = None if value == "" and field in _WAREHOUSE_FIELDS else value
         return cls.load(data)
