@@ -1,17 +1,19 @@
 """The ``moviecdc`` command: a thin layer over the library.
 
 Every command calls library functions; a library error prints one ``Error: …`` line and exits 1
-(``--debug`` shows the traceback). Without ``--connection`` every command runs on the embedded engine
-(``--db FOLDER`` keeps its state between commands).
+(``--debug`` shows the traceback; argument errors keep argparse's exit code 2). Without ``--connection``
+every command runs on the embedded engine (``--db FOLDER`` keeps its state between commands).
 
-    moviecdc plan                          print the DDL deploy runs
-    moviecdc deploy [--connection NAME]    create or converge every object, resume the tasks
-    moviecdc status                        stream, tasks, dynamic tables, rejected rows
-    moviecdc refresh                       run the ingest task now, then refresh Gold
-    moviecdc teardown [--drop-data]        drop tasks and dynamic tables (and the data, if asked)
-    moviecdc simulate --events N           write N simulated booking changes into the raw table
-    moviecdc run --events N --seed S       the whole pipeline, headless, on the local engine
-    moviecdc demo                          the live pipeline and its dashboard on localhost
+    moviecdc plan                              print the DDL deploy runs
+    moviecdc deploy [--connection N | --db F]  create or converge every object, resume the tasks
+    moviecdc status [--connection N | --db F]  stream, tasks, dynamic tables, rejected rows
+    moviecdc refresh                           run the ingest task now, then refresh Gold
+    moviecdc teardown [--drop-data]            drop tasks and dynamic tables (and the data, if asked)
+    moviecdc simulate --events N               write N simulated booking changes into the raw table
+    moviecdc run --events N --seed S [--db F]  the whole pipeline, headless, on the local engine
+    moviecdc demo [--db F] [--port P]          the live pipeline and its dashboard on 127.0.0.1
+
+On a terminal the progress bar and tables are drawn by :mod:`moviecdc.console` (rich); piped, plain text.
 """
 
 from __future__ import annotations
