@@ -2,15 +2,21 @@
 
 One file, three places:
 
-* locally on the embedded engine:  ``streamlit run app/streamlit_app.py -- --db moviecdc-data``
+* locally on the embedded engine:
+  ``streamlit run app/streamlit_app.py --server.address 127.0.0.1 -- --db moviecdc-data``
   (or ``moviecdc demo``, which runs Streamlit in-process and hands its live session over);
-* locally against Snowflake:       ``streamlit run app/streamlit_app.py -- --connection NAME``
+* locally against Snowflake:
+  ``streamlit run app/streamlit_app.py --server.address 127.0.0.1 -- --connection NAME``
   (a named connection of ``~/.snowflake/connections.toml``);
 * in Snowflake (Streamlit in Snowflake): ``snow streamlit deploy`` from ``app/`` (see docs/dashboard.md).
 
 Options after ``--``: ``--connection NAME`` | ``--db FOLDER [--speed N]``, ``--config FILE`` (a moviecdc TOML
 config), ``--refresh-seconds N`` (auto-refresh period). Every number comes from Gold (``MOVIES_BOOKING_INSIGHTS``),
 never from the raw table; the queries live in :mod:`moviecdc.dashboard`.
+
+The dashboard listens on 127.0.0.1 only: ``--server.address 127.0.0.1`` in the commands above, and the
+project's ``.streamlit/config.toml`` when ``streamlit run`` starts from the project folder; ``moviecdc demo``
+binds 127.0.0.1 itself.
 """
 
 from __future__ import annotations
@@ -197,20 +203,41 @@ def show_movies(frame: pd.DataFrame, top_n: int) -> None:
     right.altair_chart(bookings_chart(dash.top_movies(frame, top_n, by=dash.BOOKINGS_COLUMN)))
     st.subheader(f"Top {min(top_n, len(frame))} movies by revenue")
     table = top.assign(CANCELLATION_RATE=top["CANCELLATION_RATE"] * 100)
+    # Formatted as the KPIs are (thousands separators, cents); the as-of time is the page's, shown once above.
     st.dataframe(
         table,
         hide_index=True,
-        column_order=[*dash.GOLD_COLUMNS[:5], "CANCELLATION_RATE", dash.AS_OF],
+        column_order=[*dash.GOLD_COLUMNS[:5], "CANCELLATION_RATE"],
         column_config={
             dash.MOVIE: st.column_config.TextColumn("Movie"),
-            dash.BOOKINGS_COLUMN: st.column_config.NumberColumn("Bookings", format="%d"),
-            dash.TICKETS: st.column_config.NumberColumn("Tickets sold", format="%d"),
-            dash.REVENUE: st.column_config.NumberColumn("Revenue", format="%.2f"),
-            dash.CANCELLATIONS: st.column_config.NumberColumn("Cancellations", format="%d"),
+            dash.BOOKINGS_COLUMN: st.column_config.NumberColumn("Bookings", format="%,d"),
+            dash.TICKETS: st.column_config.NumberColumn("Tickets sold", format="%,d"),
+            dash.REVENUE: st.column_config.NumberColumn("Revenue", format="%,.2f"),
+            dash.CANCELLATIONS: st.column_config.NumberColumn("Cancellations", format="%,d"),
             "CANCELLATION_RATE": st.column_config.NumberColumn("Cancellation rate", format="%.1f %%"),
-            dash.AS_OF: st.column_config.DatetimeColumn("Data as of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
         },
     )
+
+
+def _when(label: str) -> Any:
+    return st.column_config.DatetimeColumn(label, format="HH:mm:ss")
+
+
+# Columns sized to their content, except the text that explains a failure, which gets a fixed 200 px right
+# after the outcome: at 1440 px the whole table, error included, is on screen. (Named widths only: Streamlit
+# in Snowflake may run a Streamlit without pixel widths.)
+TASK_TABLE = {
+    "run state": st.column_config.TextColumn("run state"),
+    "error": st.column_config.TextColumn("error", width="medium"),
+    "completed": _when("completed"),
+    "scheduled": _when("scheduled"),
+}
+REFRESH_TABLE = {
+    "refresh state": st.column_config.TextColumn("refresh state"),
+    "message": st.column_config.TextColumn("message", width="medium"),
+    "ended": _when("ended"),
+    "data timestamp": _when("data as of"),
+}
 
 
 def show_health(health: dash.Health) -> None:
@@ -223,10 +250,11 @@ def show_health(health: dash.Health) -> None:
         else:
             st.warning("Pipeline needs attention: see the states below.")
         st.caption(str(status.stream))
+        st.caption("Times are the pipeline clock's, UTC.")
         st.subheader("Tasks: last runs")
-        st.dataframe(dash.tasks_frame(status), hide_index=True)
+        st.dataframe(dash.tasks_frame(status), hide_index=True, column_config=TASK_TABLE)
         st.subheader("Dynamic tables: last refreshes")
-        st.dataframe(dash.refreshes_frame(status), hide_index=True)
+        st.dataframe(dash.refreshes_frame(status), hide_index=True, column_config=REFRESH_TABLE)
         st.subheader("Rejected rows")
         st.metric("Rejected rows", f"{status.rejected_rows:,}")
         if status.rejected_reasons:
@@ -262,7 +290,8 @@ def live_view(session: Any, config: PipelineConfig, top_n: int) -> None:
         frame = dash.filter_movies(gold.frame, selected)
     show_freshness(fresh)
     show_kpis(dash.kpis(frame))
-    st.caption(f"Updated {dt.datetime.now(dt.timezone.utc):%H:%M:%S} UTC.")
+    simulated = type(session).__name__ == "LocalSession"
+    st.caption(dash.clocks(fresh, simulated=simulated, page_time=dt.datetime.now(dt.timezone.utc)))
     movies_tab, health_tab = st.tabs(["Movies", "Pipeline health"])
     with movies_tab:
         if len(frame):

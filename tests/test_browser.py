@@ -9,6 +9,7 @@ must equal Gold, summed by an independent query before the server starts; a scre
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -141,10 +142,11 @@ def test_dashboard_in_chromium_shows_gold(served: tuple[str, dict[str, str]]) ->
                 for i in range(len(KPI_LABELS))
             }
             freshness = page.get_by_text("Data as of", exact=False).first.inner_text()
-            # Auto-refresh reruns the live part in place: its "Updated" time moves on, while a marker set on
-            # this page survives (a reload would clear it).
+            clock = page.get_by_text(re.compile(r"^Pipeline clock \d")).first.inner_text()
+            # Auto-refresh reruns the live part in place: its "page refreshed at" time moves on, while a marker
+            # set on this page survives (a reload would clear it).
             page.evaluate("window.__moviecdc_marker = 1")
-            updated = page.get_by_text("Updated ", exact=False).first
+            updated = page.get_by_text("page refreshed at ", exact=False).first
             first_update = updated.inner_text()
             deadline = time.monotonic() + 30
             while updated.inner_text() == first_update and time.monotonic() < deadline:
@@ -160,4 +162,6 @@ def test_dashboard_in_chromium_shows_gold(served: tuple[str, dict[str, str]]) ->
     print(f"screenshot: {screenshot} (pipeline health tab: {health_screenshot})")
     assert shown == expected
     assert freshness.startswith("Data as of "), freshness
+    assert ", pipeline time (" in freshness, freshness
+    assert "(simulated, local engine) · page refreshed at " in clock, clock
     assert list(shown) == KPI_LABELS

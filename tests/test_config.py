@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from moviecdc import ConfigError, GoldRefresh, PipelineConfig, RefreshMode
+from moviecdc import ConfigError, GoldRefresh, Pipeline, PipelineConfig, RefreshMode, StatementKind
 from moviecdc.config import OBJECT_FIELDS
 from moviecdc.identifiers import QualifiedName
 
@@ -182,3 +184,13 @@ def test_from_env() -> None:
     )
     with pytest.raises(ConfigError, match="MOVIECDC_DATABSE names no config field"):
         PipelineConfig.from_env({"MOVIECDC_DATABSE": "x"})
+
+
+def test_a_toml_config_can_ask_for_serverless_tasks(tmp_path: Path) -> None:
+    # Issue 12.10: TOML has no null, so `warehouse = None` could not be written in a file.
+    path = tmp_path / "moviecdc.toml"
+    path.write_text('warehouse = ""\ndynamic_table_warehouse = "dt_wh"\n')
+    cfg = PipelineConfig.from_toml(path)
+    assert (cfg.warehouse, cfg.dt_warehouse) == (None, "DT_WH")
+    task = next(s for s in Pipeline(None, cfg).plan() if s.kind is StatementKind.CREATE_TASK)
+    assert "WAREHOUSE" not in task.sql.split("\nAS\n")[0]

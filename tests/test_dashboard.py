@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import doctest
+import json
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -487,7 +488,10 @@ def test_fresh_gold_is_within_target_lag_plus_the_ingest_interval(session: Local
     assert (fresh.target_lag, fresh.target_seconds, fresh.allowed_seconds) == ("2 minutes", 120, 180)
     assert fresh.age_seconds == pytest.approx(150, abs=10)
     assert not fresh.stale
-    assert fresh.summary.startswith(f"Data as of {now - dt.timedelta(seconds=150):%Y-%m-%d %H:%M:%S} UTC (2 min ")
+    assert fresh.summary.startswith(
+        f"Data as of {now - dt.timedelta(seconds=150):%Y-%m-%d %H:%M:%S} UTC, pipeline time (2 min 30 s before "
+        "the pipeline clock)"
+    )
     assert fresh.summary.endswith("; target lag 2 minutes.")
 
 
@@ -805,3 +809,47 @@ def test_snowflake_yml_deploys_the_app_with_the_library() -> None:
 
 def test_environment_yml_lists_every_package_the_app_imports() -> None:
     assert third_party_packages_of_the_app() <= environment_packages()
+
+
+# -- issue 12.9: one labelled pipeline clock, readable health tables, numbers formatted as the KPIs -------------
+
+
+def test_app_labels_its_two_clocks(session: LocalSession) -> None:
+    Pipeline(session, CONFIG).deploy()
+    raw = CONFIG.name("raw_table").sql
+    session.sql(f"INSERT INTO {raw} VALUES ('X1', 'C1', 'M9', '2026-01-01', 'BOOKED', 2, 10.00)").collect()
+    session.advance(seconds=180)
+    app = run_app(session)
+    now = dash.engine_now(session)
+    assert app.success[0].value.startswith("Data as of ")
+    assert ", pipeline time (" in app.success[0].value
+    clock = [c.value for c in app.caption if c.value.startswith("Pipeline clock")]
+    assert len(clock) == 1
+    assert clock[0].startswith(f"Pipeline clock {now:%Y-%m-%d %H:%M}")
+    assert "(simulated, local engine) · page refreshed at " in clock[0]
+    assert clock[0].endswith(" UTC (wall clock)")
+    assert not [c.value for c in app.caption if c.value.startswith("Updated")]
+
+
+def test_app_top_table_formats_numbers_as_the_kpis_and_has_no_as_of_column(live: Live) -> None:
+    app = run_app(live.session)
+    top = app.dataframe[0].proto
+    order = list(top.column_order)
+    assert dash.AS_OF not in order
+    assert order == [*dash.GOLD_COLUMNS[:5], "CANCELLATION_RATE"]
+    config = json.loads(top.columns)
+    assert {name: config[name]["type_config"].get("format") for name in order[1:5]} == {
+        dash.BOOKINGS_COLUMN: "%,d",
+        dash.TICKETS: "%,d",
+        dash.REVENUE: "%,.2f",
+        dash.CANCELLATIONS: "%,d",
+    }
+
+
+def test_health_tables_put_the_explaining_column_next_to_the_outcome(live: Live) -> None:
+    status = Pipeline(live.session, CONFIG).status()
+    assert list(dash.tasks_frame(status).columns[:3]) == ["task", "run state", "error"]
+    assert list(dash.refreshes_frame(status).columns[:3]) == ["dynamic table", "refresh state", "message"]
+    app = run_app(live.session)
+    widths = [json.loads(f.proto.columns) for f in app.dataframe if "error" in f.value.columns or "message" in f.value]
+    assert [w.get("error", w.get("message"))["width"] for w in widths] == ["medium", "medium"]

@@ -501,9 +501,72 @@ def test_end_to_end_on_local_session_matches_expected_state() -> None:
         "moviecdc.simulate.model",
         "moviecdc.simulate.generator",
         "moviecdc.simulate.writer",
+        "moviecdc.simulate.history",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0
     assert result.attempted > 0
+
+
+# -- continuing a raw table's history (issue 12.4) ---------------------------------------------------------------
+
+
+def test_a_second_simulator_on_a_folder_continues_its_history(tmp_path: Any) -> None:
+    # Issue 12.4: a second run on the same folder replayed the first run's booking ids, so almost every row
+    # was rejected as "booking_id appears in more than one row". It must go on with new ids and move the
+    # bookings already there through their lifecycle, and expected_raw() must still be the raw table.
+    from moviecdc import LocalSession, Pipeline
+    from moviecdc.simulate import read_bookings
+
+    folder = tmp_path / "db"
+    first = BookingSimulator(E2E)
+    with LocalSession(path=folder) as session:
+        Pipeline(session).deploy()
+        BookingWriter(session).write_all(first.batches(max_ticks=30))
+    before = dict(first.bookings)
+    with LocalSession(path=folder) as session:
+        second = BookingSimulator.continuing(E2E, read_bookings(session))
+        assert second.now > max(row.booking_date for row in before.values())
+        batches = list(second.batches(max_ticks=30))
+        BookingWriter(session).write_all(batches)
+        table = session.sql(f"SELECT * FROM {PipelineConfig().name('raw_table').sql}").to_pandas()
+    assert not table[BOOKINGS.key].duplicated().any()
+    pd.testing.assert_frame_equal(raw_as_written(table), second.expected_raw())
+    new_ids = {row.booking_id for batch in batches for row in batch.inserts}
+    assert new_ids
+    assert not new_ids & set(before)
+    moved = {row.booking_id for batch in batches for row in batch.updates} & set(before)
+    open_before = {k for k, row in before.items() if row.status == BOOKED and reject_reason(row) is None}
+    assert moved
+    assert moved <= open_before
+    assert {second.bookings[k].status for k in moved if k in second.bookings} >= {COMPLETED}
+
+
+def test_continuing_an_empty_table_is_a_fresh_simulator() -> None:
+    fresh, continued = BookingSimulator(E2E), BookingSimulator.continuing(E2E, [])
+    assert list(fresh.batches(max_ticks=5)) == list(continued.batches(max_ticks=5))
+
+
+def test_a_second_run_on_one_session_rejects_nothing_new() -> None:
+    from moviecdc import LocalSession
+    from moviecdc.runner import run_local
+
+    with LocalSession() as session:
+        run_local(session, events=3_000, seed=0, events_per_minute=1_000)
+        first = _rejected_by_reason(session)
+        result = run_local(session, events=3_000, seed=0, events_per_minute=1_000)
+        second = _rejected_by_reason(session)
+        raw = session.sql(f"SELECT COUNT(*), COUNT(DISTINCT BOOKING_ID) FROM {PipelineConfig().name('raw_table').sql}")
+        total, distinct = raw.collect()[0]
+    assert total == distinct
+    assert "booking_id appears in more than one row" not in second
+    assert sum(second.values()) - sum(first.values()) < 100  # only the simulator's ~1% invalid new rows
+    assert result.status.healthy
+
+
+def _rejected_by_reason(session: Any) -> Counter[str]:
+    table = PipelineConfig().name("rejected_table").sql
+    rows = session.sql(f"SELECT REJECT_REASON, COUNT(*) FROM {table} GROUP BY 1").collect()
+    return Counter({str(row[0]): int(row[1]) for row in rows})

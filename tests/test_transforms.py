@@ -14,7 +14,7 @@ import pytest
 from snowflake.snowpark import types as T
 
 from cdc_model import COLUMNS, RawTable, Values, booking, expected_gold, expected_silver
-from moviecdc import BOOKINGS, BronzeLayer, GoldLayer, SilverLayer
+from moviecdc import BOOKINGS, BronzeLayer, GoldLayer, PipelineConfig, SilverLayer
 from moviecdc.layers.expressions import snowpark_type
 
 BRONZE_SCHEMA = T.StructType([T.StructField(c.name, snowpark_type(c.type)) for c in BOOKINGS.bronze_columns])
@@ -115,6 +115,21 @@ def test_update_that_changes_the_key(snowpark_local: Any) -> None:
     raw.update("B1", booking_id="B9")
     raw.run_task()
     assert silver_rows(snowpark_local, raw) == [booking("B9", "M1", 2, "10.00", "BOOKED")]
+
+
+def test_business_bounds_reject_in_the_dataframe_form_too(snowpark_local: Any) -> None:
+    raw = RawTable()
+    raw.insert(booking("OK", "M1", 10, "12.00", "BOOKED"))
+    raw.insert(booking("MANY", "M1", 11, "12.00", "BOOKED"))
+    raw.insert(booking("DEAR", "M2", 1, "12.01", "BOOKED"))
+    raw.run_task()
+    silver = SilverLayer(PipelineConfig(max_tickets_per_booking=10, max_ticket_price=Decimal("12.00")))
+    rejected = silver.rejected(bronze_df(snowpark_local, raw)).collect()
+    assert sorted((r["BOOKING_ID"], r["REJECT_REASON"]) for r in rejected) == [
+        ("DEAR", "ticket_price must be at most 12.00"),
+        ("MANY", "ticket_count must be at most 10"),
+    ]
+    assert [r["BOOKING_ID"] for r in silver.transform(bronze_df(snowpark_local, raw)).collect()] == ["OK"]
 
 
 def test_invalid_rows_are_rejected_with_a_reason(snowpark_local: Any) -> None:

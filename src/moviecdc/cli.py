@@ -1,17 +1,19 @@
 """The ``moviecdc`` command: a thin layer over the library.
 
 Every command calls library functions; a library error prints one ``Error: …`` line and exits 1
-(``--debug`` shows the traceback). Without ``--connection`` every command runs on the embedded engine
-(``--db FOLDER`` keeps its state between commands).
+(``--debug`` shows the traceback; argument errors keep argparse's exit code 2). Without ``--connection``
+every command runs on the embedded engine (``--db FOLDER`` keeps its state between commands).
 
-    moviecdc plan                          print the DDL deploy runs
-    moviecdc deploy [--connection NAME]    create or converge every object, resume the tasks
-    moviecdc status                        stream, tasks, dynamic tables, rejected rows
-    moviecdc refresh                       run the ingest task now, then refresh Gold
-    moviecdc teardown [--drop-data]        drop tasks and dynamic tables (and the data, if asked)
-    moviecdc simulate --events N           write N simulated booking changes into the raw table
-    moviecdc run --events N --seed S       the whole pipeline, headless, on the local engine
-    moviecdc demo                          the live pipeline and its dashboard on localhost
+    moviecdc plan                              print the DDL deploy runs
+    moviecdc deploy [--connection N | --db F]  create or converge every object, resume the tasks
+    moviecdc status [--connection N | --db F]  stream, tasks, dynamic tables, rejected rows
+    moviecdc refresh                           run the ingest task now, then refresh Gold
+    moviecdc teardown [--drop-data]            drop tasks and dynamic tables (and the data, if asked)
+    moviecdc simulate --events N               write N simulated booking changes into the raw table
+    moviecdc run --events N --seed S [--db F]  the whole pipeline, headless, on the local engine
+    moviecdc demo [--db F] [--port P]          the live pipeline and its dashboard on 127.0.0.1
+
+On a terminal the progress bar and tables are drawn by :mod:`moviecdc.console` (rich); piped, plain text.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from moviecdc.config import PipelineConfig
+from moviecdc.console import ProgressBar, print_frame, status_line
 from moviecdc.errors import DeployError, MoviecdcError, SessionError
 from moviecdc.pipeline import Pipeline
 from moviecdc.sessions import open_session
 
 EXIT_OK, EXIT_ERROR, EXIT_UNHEALTHY = 0, 1, 2
+_EMPTY_GOLD = "Gold is empty: no valid bookings yet."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    if not args.debug:  # the connector logs each retry as a warning; the one Error: line says what failed
+        logging.getLogger("snowflake.connector").setLevel(logging.ERROR)
     try:
         return int(args.handler(args))
     except MoviecdcError as exc:
@@ -63,53 +69,60 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args) as session, status_line() as show:
         report = Pipeline(session, _config(args)).deploy(
-            progress=lambda n, total, st: _status_line(f"deploy {n}/{total}: {st.summary}")
+            progress=lambda n, total, st: show(f"deploy {n}/{total}: {st.summary}")
         )
-        _clear_status_line()
-        print(report)
+    print(report)
     return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         status = Pipeline(session, _config(args)).status()
         print(status)
     return EXIT_OK if status.healthy else EXIT_UNHEALTHY
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         print(Pipeline(session, _config(args)).refresh())
     return EXIT_OK
 
 
 def _teardown(args: argparse.Namespace) -> int:
-    with _session(args) as session:
+    with _session(args, create=False) as session:
         print(Pipeline(session, _config(args)).teardown(drop_data=args.drop_data))
     return EXIT_OK
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig  # noqa: PLC0415
+    from moviecdc.simulate import (  # noqa: PLC0415
+        BookingSimulator,
+        BookingWriter,
+        SimulationConfig,
+        read_bookings,
+    )
 
     config = _config(args)
-    simulator = BookingSimulator(SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate))
-    bar = _Bar(args.events, "events")
-    with _session(args) as session:
+    simulation = SimulationConfig(seed=args.seed, tick_seconds=60.0, bookings_per_minute=args.rate)
+    with _session(args, create=False) as session, ProgressBar(args.events, "events") as bar:
         writer = BookingWriter(session, config)
         written = 0
         try:
+            # Continue what the raw table holds: new booking ids, and its open bookings move on.
+            simulator = BookingSimulator.continuing(simulation, read_bookings(session, config))
             while written < args.events:
                 written += writer.write(simulator.next_batch(limit=min(args.rate, args.events - written))).total
                 bar.update(written)
         except MoviecdcError as exc:
             if "does not exist" not in str(exc):
                 raise
-            hint = "Run `moviecdc deploy` (with the same --db/--connection) first."
-            raise SessionError(f"{_one_line(exc)} {hint}") from exc
-        bar.close()
+            raw = writer.raw
+            raise SessionError(
+                f"Table '{raw.database}.{raw.schema}.{raw.name}' does not exist or not authorized. "
+                "Run `moviecdc deploy` (with the same --db/--connection) first."
+            ) from exc
     print(
         f"wrote {writer.counts.inserted:,} inserts, {writer.counts.updated:,} updates and "
         f"{writer.counts.deleted:,} deletes into {config.name('raw_table')}"
@@ -120,13 +133,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from moviecdc.runner import run_local  # noqa: PLC0415
 
-    if args.connection is not None:
-        raise SessionError(
-            "run drives the embedded engine's clock; against Snowflake use `moviecdc simulate --connection NAME` "
-            "and let the tasks run (or `moviecdc refresh`)"
-        )
-    bar = _Bar(args.events, "events")
-    with _session(args) as session:
+    with _session(args) as session, ProgressBar(args.events, "events") as bar:
         result = run_local(
             session,
             _config(args),
@@ -135,8 +142,11 @@ def _run(args: argparse.Namespace) -> int:
             events_per_minute=args.rate,
             progress=lambda done, _total: bar.update(done),
         )
-    bar.close()
-    print(_gold_table(result.gold, limit=args.top))
+    sys.stdout.flush()
+    if result.gold.empty:
+        print(_EMPTY_GOLD)
+    else:
+        print_frame(result.gold, limit=args.top, what="movies")
     print(
         f"\n{result.events:,} change events over {result.ticks} simulated minutes in {result.seconds:.2f}s: "
         f"{result.events_per_second:,.0f} events/s"
@@ -194,12 +204,17 @@ def _parser() -> argparse.ArgumentParser:
     teardown.add_argument("--drop-data", action="store_true", help="also drop the raw table, its stream and Bronze")
     simulate = command("simulate", "write simulated booking changes into the raw table", _simulate, target, feed)
     simulate.add_argument("--events", type=_positive, required=True, help="how many change events")
-    run = command("run", "deploy, feed simulated events, run the pipeline headless, print Gold", _run, target, feed)
+    # run drives the embedded engine's clock: local only. Against Snowflake: simulate --connection, and let the
+    # tasks run (or refresh).
+    local = argparse.ArgumentParser(add_help=False)
+    local.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
+    run = command(
+        "run", "deploy locally, feed simulated events, run the pipeline headless, print Gold", _run, local, feed
+    )
     run.add_argument("--events", type=_positive, default=100_000, help="how many change events (default 100,000)")
     run.add_argument("--top", type=_positive, default=15, help="Gold rows to print")
-    demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo)
-    demo.add_argument("--db", type=Path, metavar="FOLDER", help="keep the local engine's state in FOLDER")
-    demo.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
+    demo = command("demo", "the live pipeline and its dashboard on localhost (Ctrl-C stops)", _demo, local)
+    demo.add_argument("--port", type=_port, default=8501, help="dashboard port on 127.0.0.1 (default 8501)")
     demo.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
     demo.add_argument("--rate", type=_positive, default=600, help="bookings per simulated minute (default 600)")
     demo.add_argument("--seed", type=int, default=0, help="simulator seed")
@@ -217,13 +232,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 1 to 65535, e.g. 8501")
+    return value
+
+
 def _config(args: argparse.Namespace) -> PipelineConfig:
     return PipelineConfig.from_toml(args.config) if args.config else PipelineConfig()
 
 
 @contextmanager
-def _session(args: argparse.Namespace) -> Iterator[Any]:
-    session = open_session(connection=getattr(args, "connection", None), db=getattr(args, "db", None))
+def _session(args: argparse.Namespace, *, create: bool = True) -> Iterator[Any]:
+    """The command's session; ``create=False``: a ``--db`` folder must exist already (nothing is created)."""
+    session = open_session(connection=getattr(args, "connection", None), db=getattr(args, "db", None), create=create)
     try:
         yield session
     finally:
@@ -240,53 +266,6 @@ def _one_line(exc: MoviecdcError) -> str:
     for line in lines[1:]:
         joined += (" " if joined.endswith((":", ".", "?")) else "; ") + line
     return joined
-
-
-def _gold_table(gold: Any, *, limit: int) -> str:
-    if gold.empty:
-        return "Gold is empty: no valid bookings yet."
-    shown = gold.head(limit).copy()
-    for column in shown.columns:
-        if shown[column].dtype == object:
-            shown[column] = shown[column].astype(str)
-    more = f"\n… and {len(gold) - limit} more movies" if len(gold) > limit else ""
-    return str(shown.to_string(index=False)) + more
-
-
-class _Bar:
-    """A one-line progress bar on stderr (redrawn in place on a terminal, printed once at the end otherwise)."""
-
-    def __init__(self, total: int, unit: str, stream: TextIO | None = None) -> None:
-        self.total, self.unit, self.stream = total, unit, stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.done = 0
-
-    def update(self, done: int) -> None:
-        self.done = done
-        if self.live:
-            self.stream.write("\r" + self._line())
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self._line() + "\n")
-        self.stream.flush()
-
-    def _line(self) -> str:
-        share = self.done / self.total if self.total else 1.0
-        filled = int(share * 30)
-        return f"[{'#' * filled}{'.' * (30 - filled)}] {self.done:,}/{self.total:,} {self.unit} ({share:.0%})"
-
-
-def _status_line(text: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K" + text)
-        sys.stderr.flush()
-
-
-def _clear_status_line() -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from decimal import Decimal
 from difflib import get_close_matches
 from enum import Enum
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from moviecdc.errors import ConfigError
 from moviecdc.identifiers import QualifiedName, normalise
+from moviecdc.schema import Rule, at_most
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +38,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 ENV_PREFIX = "MOVIECDC_"
+_WAREHOUSE_FIELDS = frozenset({"warehouse", "dynamic_table_warehouse"})  # "" in TOML or env: None (serverless)
 
 _SECONDS_PER_UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _LAG = re.compile(r"\s*(\d+)\s+(second|minute|hour|day)s?\s*", re.IGNORECASE)
@@ -209,6 +212,18 @@ class PipelineConfig(StrictModel):
     gold_refresh_schedule: Schedule = "2 MINUTES"
     refresh_mode: RefreshMode = RefreshMode.INCREMENTAL
     suspend_task_after_num_failures: int = Field(default=10, ge=0, le=1_000_000)
+    # Business bounds: a booking above either is rejected with a reason instead of reaching Gold. The upper
+    # limits keep every sum of valid rows inside Gold's NUMBER(38, s) (10^12 tickets x 10^8 per ticket per row).
+    max_tickets_per_booking: int = Field(
+        default=1_000, ge=1, le=10**12, description="a booking of more tickets is rejected"
+    )
+    max_ticket_price: Decimal = Field(
+        default=Decimal("10000.00"),
+        gt=0,
+        le=Decimal("99999999.99"),
+        decimal_places=2,
+        description="a booking with a higher ticket price is rejected (TICKET_PRICE is NUMBER(10, 2))",
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> PipelineConfig:
@@ -239,6 +254,18 @@ class PipelineConfig(StrictModel):
         """Gold's ``TARGET_LAG``: its own lag, or ``DOWNSTREAM`` when a task drives its refreshes."""
         return "DOWNSTREAM" if self.gold_refresh is GoldRefresh.TASK else self.gold_target_lag
 
+    @property
+    def bound_rules(self) -> tuple[Rule, ...]:
+        """The business bounds as validation rules, checked after the schema's own rules.
+
+        >>> [rule.reason for rule in PipelineConfig(max_tickets_per_booking=50).bound_rules]
+        ['ticket_count must be at most 50', 'ticket_price must be at most 10,000.00']
+        """
+        return (
+            at_most("TICKET_COUNT", self.max_tickets_per_booking),
+            at_most("TICKET_PRICE", self.max_ticket_price),
+        )
+
     def name(self, field: str) -> QualifiedName:
         """The fully qualified name of the object configured in ``field`` (one of ``OBJECT_FIELDS``)."""
         if field not in OBJECT_FIELDS:
@@ -254,7 +281,8 @@ class PipelineConfig(StrictModel):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> PipelineConfig:
-        """Read a TOML file whose top-level keys (or ``[moviecdc]`` table) are the fields."""
+        """Read a TOML file whose top-level keys (or ``[moviecdc]`` table) are the fields; ``warehouse = ""``
+        makes the tasks serverless (TOML has no ``None``)."""
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -264,7 +292,8 @@ class PipelineConfig(StrictModel):
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
         if set(data) == {"moviecdc"} and isinstance(data["moviecdc"], dict):
             data = data["moviecdc"]
-        return cls.load(data)
+        # TOML has no null: `warehouse = ""` asks for serverless tasks, as MOVIECDC_WAREHOUSE= does.
+        return cls.load({k: None if v == "" and k in _WAREHOUSE_FIELDS else v for k, v in data.items()})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, prefix: str = ENV_PREFIX) -> PipelineConfig:
@@ -284,5 +313,5 @@ class PipelineConfig(StrictModel):
                     f"environment variable {key} names no config field; "
                     f"valid names are {', '.join(prefix + f.upper() for f in cls.model_fields)}"
                 )
-            data[field] = None if value == "" and field in {"warehouse", "dynamic_table_warehouse"} else value
+            data[field] = None if value == "" and field in _WAREHOUSE_FIELDS else value
         return cls.load(data)

@@ -254,12 +254,25 @@ class Freshness:
         if self.as_of is None:
             return "No data in Gold yet."
         age = self.age_seconds
-        text = f"Data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC"
-        text += f" ({describe_seconds(age)} ago)" if age is not None else ""
+        text = f"Data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC, pipeline time"
+        text += f" ({describe_seconds(age)} before the pipeline clock)" if age is not None else ""
         text += f"; target lag {self.target_lag}"
         if self.lag_seconds is not None:
             text += f"; Gold lags {describe_seconds(self.lag_seconds)}"
         return ("STALE: " if self.stale else "") + text + "."
+
+
+def clocks(fresh: Freshness, *, simulated: bool, page_time: datetime) -> str:
+    """The page's two clocks, each saying whose it is: the pipeline's (the engine's ``CURRENT_TIMESTAMP``,
+    simulated on the local engine) and the moment this page was drawn (the wall clock).
+
+    >>> fresh = Freshness(datetime(2026, 1, 1, 21, 44, 3), None, "2 minutes", 120, 180)
+    >>> clocks(fresh, simulated=True, page_time=datetime(2026, 5, 1, 15, 13, 57))
+    'Pipeline clock 2026-01-01 21:44:03 UTC (simulated, local engine) · page refreshed at 15:13:57 UTC (wall clock)'
+    """
+    whose = "simulated, local engine" if simulated else "the engine's CURRENT_TIMESTAMP"
+    pipeline = f"Pipeline clock {fresh.now:%Y-%m-%d %H:%M:%S} UTC ({whose})" if fresh.now else "Pipeline clock unknown"
+    return f"{pipeline} · page refreshed at {page_time:%H:%M:%S} UTC (wall clock)"
 
 
 def engine_now(session: SqlSession) -> datetime:
@@ -363,38 +376,51 @@ def rejected_sample(
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
-_TASK_COLUMNS = ["task", "task state", "schedule", "run state", "scheduled", "completed", "error"]
-_REFRESH_COLUMNS = ["dynamic table", "scheduling", "target lag", "refresh state", "action", "data timestamp", "ended"]
+# The column that explains a failure (error, message) comes right after the outcome, so it is on screen at
+# 1440 px without scrolling; the settings that rarely change (state, schedule, lag) come last.
+TASK_COLUMNS = ("task", "run state", "error", "completed", "scheduled", "task state", "schedule")
+REFRESH_COLUMNS = (
+    "dynamic table",
+    "refresh state",
+    "message",
+    "ended",
+    "data timestamp",
+    "action",
+    "scheduling",
+    "target lag",
+)
 
 
 def tasks_frame(status: PipelineStatus) -> pd.DataFrame:
     """One row per task run (newest first per task); a task without runs has one row with no run."""
     rows = [
-        (task.name.name, task.state if task.exists else "MISSING", task.schedule)
+        (task.name.name,)
         + (
-            (run.state, run.scheduled_time, run.completed_time, run.error_message or "")
+            (run.state, run.error_message or "", run.completed_time, run.scheduled_time)
             if run
-            else ("", None, None, "")
+            else ("", "", None, None)
         )
+        + (task.state if task.exists else "MISSING", task.schedule)
         for task in status.tasks
         for run in (task.last_runs or (None,))
     ]
-    return pd.DataFrame(rows, columns=_TASK_COLUMNS)
+    return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
 
 
 def refreshes_frame(status: PipelineStatus) -> pd.DataFrame:
     """One row per dynamic-table refresh (newest first per table); a table without refreshes has one row."""
     rows = [
-        (table.name.name, table.scheduling_state if table.exists else "MISSING", table.target_lag)
+        (table.name.name,)
         + (
-            (r.state, r.action, r.data_timestamp, r.ended, r.message or "")
+            (r.state, r.message or "", r.ended, r.data_timestamp, r.action)
             if r
-            else ("", "", table.data_timestamp, None, "")
+            else ("", "", None, table.data_timestamp, "")
         )
+        + (table.scheduling_state if table.exists else "MISSING", table.target_lag)
         for table in status.dynamic_tables
         for r in (table.last_refreshes or (None,))
     ]
-    return pd.DataFrame(rows, columns=[*_REFRESH_COLUMNS, "message"])
+    return pd.DataFrame(rows, columns=list(REFRESH_COLUMNS))
 
 
 def reasons_frame(status: PipelineStatus) -> pd.DataFrame:

@@ -9,6 +9,7 @@ running ``app/streamlit_app.py`` in-process, handed the same session through
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -17,9 +18,25 @@ from moviecdc.config import PipelineConfig
 from moviecdc.errors import MoviecdcError
 from moviecdc.local import LocalSession
 from moviecdc.pipeline import Pipeline
-from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig
+from moviecdc.sessions import local_session
+from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig, read_bookings
 
 FEED_INTERVAL = 0.5  # real seconds between two batches of simulated bookings
+ADDRESS = "127.0.0.1"  # the dashboard listens on this machine only
+
+
+def _check_port(port: int) -> None:
+    """Refuse a port another process holds before anything starts or is printed (Streamlit would only say
+    "Port N is not available" after the URL was shown)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Tornado binds: TIME_WAIT is no conflict
+        try:
+            probe.bind((ADDRESS, port))
+        except OSError as exc:
+            raise MoviecdcError(
+                f"port {port} on {ADDRESS} is in use ({exc.strerror or exc}): pick another with --port, "
+                f"e.g. --port {port + 1 if port < 65535 else 8502}"
+            ) from exc
 
 
 def app_path() -> Path:
@@ -37,7 +54,9 @@ class Feeder(threading.Thread):
     def __init__(self, session: LocalSession, config: PipelineConfig, *, rate: int, seed: int, speed: float) -> None:
         super().__init__(name="moviecdc-feeder", daemon=True)
         tick = FEED_INTERVAL * speed
-        self.simulator = BookingSimulator(SimulationConfig(seed=seed, tick_seconds=tick, bookings_per_minute=rate))
+        simulation = SimulationConfig(seed=seed, tick_seconds=tick, bookings_per_minute=rate)
+        # A folder used before continues its history: new booking ids, its open bookings move on.
+        self.simulator = BookingSimulator.continuing(simulation, read_bookings(session, config))
         self.writer = BookingWriter(session, config)
         self.stopping = threading.Event()
         self.error: BaseException | None = None
@@ -72,7 +91,8 @@ def run_demo(
 
     from moviecdc.dashboard import set_session  # noqa: PLC0415
 
-    session = LocalSession(path=db, realtime=True, speed=speed)
+    _check_port(port)
+    session = local_session(db, realtime=True, speed=speed)
     feeder: Feeder | None = None
     try:
         Pipeline(session, config).deploy()
@@ -81,12 +101,12 @@ def run_demo(
         set_session(session, config)
         print(
             f"moviecdc demo: {rate:,} bookings per simulated minute, clock at {speed:g}x.\n"
-            f"Dashboard: http://localhost:{port}  (Ctrl-C stops everything)",
+            f"Dashboard: http://{ADDRESS}:{port}  (Ctrl-C stops everything)",
             flush=True,
         )
         flags = {  # Streamlit's flag spelling: "server_port" sets server.port
             "server_port": port,
-            "server_address": "localhost",
+            "server_address": ADDRESS,
             "server_headless": not open_browser,
             "browser_gatherUsageStats": False,
         }

@@ -21,7 +21,15 @@ from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.pipeline import Pipeline
 from moviecdc.schema import BOOKINGS
-from moviecdc.simulate import Batch, BookingSimulator, BookingWriter, Frames, SimulationConfig
+from moviecdc.simulate import (
+    Batch,
+    Booking,
+    BookingSimulator,
+    BookingWriter,
+    Frames,
+    SimulationConfig,
+    read_bookings,
+)
 from moviecdc.simulate.writer import SessionLike
 from moviecdc.status import PipelineStatus
 
@@ -55,18 +63,21 @@ class RunResult:
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 
-def simulated_batches(*, events: int, seed: int = 0, events_per_minute: int = 10_000) -> Iterator[Batch]:
+def simulated_batches(
+    *, events: int, seed: int = 0, events_per_minute: int = 10_000, existing: Iterable[Booking] = ()
+) -> Iterator[Batch]:
     """The simulator's batches, one per simulated minute, at most ``events_per_minute`` events each,
-    until exactly ``events`` events were made (the arguments are checked at once, not at the first batch)."""
+    until exactly ``events`` events were made (the arguments are checked at once, not at the first batch).
+
+    ``existing``: the raw table's rows (:func:`~moviecdc.simulate.read_bookings`); the simulator continues
+    their history (:meth:`BookingSimulator.continuing`) instead of starting a new one."""
     if events < 0 or events_per_minute <= 0:
         raise ValueError("events must be >= 0 and events_per_minute > 0")
-    return _batches(events, seed, events_per_minute)
+    config = SimulationConfig(seed=seed, tick_seconds=TICK_SECONDS, bookings_per_minute=events_per_minute)
+    return _batches(BookingSimulator.continuing(config, existing), events, events_per_minute)
 
 
-def _batches(events: int, seed: int, events_per_minute: int) -> Iterator[Batch]:
-    simulator = BookingSimulator(
-        SimulationConfig(seed=seed, tick_seconds=TICK_SECONDS, bookings_per_minute=events_per_minute)
-    )
+def _batches(simulator: BookingSimulator, events: int, events_per_minute: int) -> Iterator[Batch]:
     made = 0
     while made < events:
         batch = simulator.next_batch(limit=min(events_per_minute, events - made))
@@ -88,10 +99,16 @@ def run_local(
     Each simulated minute writes up to ``events_per_minute`` events in bulk and then advances the clock one
     minute, so the ingest task and the dynamic tables run on their real schedules. At the end the pipeline
     is drained (``Pipeline.refresh()``): Gold reflects every change. The simulator makes each minute's
-    batch just before it is written, and its time is part of ``seconds``.
+    batch just before it is written, and its time is part of ``seconds``. On a session that already holds
+    bookings (a ``LocalSession`` folder used before) the simulator continues their history.
     """
-    batches = simulated_batches(events=events, seed=seed, events_per_minute=events_per_minute)
-    return replay(session, batches, config, total=events, progress=progress)
+    config = config or PipelineConfig()
+    started = time.perf_counter()
+    Pipeline(session, config).deploy()
+    batches = simulated_batches(
+        events=events, seed=seed, events_per_minute=events_per_minute, existing=read_bookings(session, config)
+    )
+    return replay(session, batches, config, total=events, progress=progress, started=started)
 
 
 def replay(
@@ -101,16 +118,19 @@ def replay(
     *,
     total: int | None = None,
     progress: Progress | None = None,
+    started: float | None = None,
 ) -> RunResult:
     """Deploy, then per batch: write it and advance the clock one minute; then drain (``Pipeline.refresh()``).
 
     ``seconds`` runs from the deploy to the drained Gold, including making the batches if ``batches`` makes
     them lazily; to time the pipeline alone, pass a list of batches already turned into DataFrames
-    (:func:`moviecdc.simulate.frames`). ``progress(written, total)`` after each batch.
+    (:func:`moviecdc.simulate.frames`). ``progress(written, total)`` after each batch. ``started`` (a
+    ``time.perf_counter()`` value): the caller deployed at that moment, so replay does not deploy again.
     """
     pipeline = Pipeline(session, config)
-    started = time.perf_counter()
-    pipeline.deploy()
+    if started is None:
+        started = time.perf_counter()
+        pipeline.deploy()
     writer = BookingWriter(session, pipeline.config)
     written = ticks = 0
     for batch in batches:

@@ -8,9 +8,10 @@ sqlglot trees and :mod:`moviecdc.layers` into Snowpark columns, from the same so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
-RuleCheck = Literal["not_null", "positive", "non_negative", "one_of"]
+RuleCheck = Literal["not_null", "positive", "non_negative", "one_of", "at_most"]
 Aggregate = Literal["count", "sum", "max"]
 
 
@@ -27,13 +28,23 @@ class Rule:
     """A validation rule; a row that *fails* it is rejected with ``reason``.
 
     ``not_null``: the value is present. ``positive``: present and > 0. ``non_negative``: present and >= 0.
-    ``one_of``: present and one of ``values``.
+    ``one_of``: present and one of ``values``. ``at_most``: present and <= ``limit`` (a business bound).
     """
 
     column: str
     check: RuleCheck
     reason: str
     values: tuple[str, ...] = ()
+    limit: int | Decimal | None = None
+
+
+def at_most(column: str, limit: int | Decimal) -> Rule:
+    """A business bound: a row whose ``column`` is above ``limit`` is rejected.
+
+    >>> at_most("TICKET_COUNT", 1000).reason
+    'ticket_count must be at most 1,000'
+    """
+    return Rule(column, "at_most", f"{column.lower()} must be at most {limit:,}", limit=limit)
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,8 @@ BOOKINGS = EntitySchema(
     ),
     key="BOOKING_ID",
     group_by="MOVIE_ID",
-    # Checked in this order; a rejected row carries the reason of the first rule it fails.
+    # Checked in this order; a rejected row carries the reason of the first rule it fails. The business
+    # bounds (PipelineConfig.max_tickets_per_booking, max_ticket_price) are checked after these.
     rules=(
         Rule("BOOKING_ID", "not_null", "booking_id is missing"),
         Rule("MOVIE_ID", "not_null", "movie_id is missing"),
@@ -121,17 +133,19 @@ BOOKINGS = EntitySchema(
         Rule("STATUS", "one_of", "status must be BOOKED, CANCELLED or COMPLETED", STATUSES),
     ),
     metrics=(
-        Metric("TOTAL_BOOKINGS", "count", "NUMBER(18, 0)"),
-        Metric("TOTAL_TICKETS_SOLD", "sum", "NUMBER(18, 0)", ("TICKET_COUNT",), "STATUS", SOLD_STATUSES),
+        # NUMBER(38, s): what Snowflake's SUM of NUMBER(p, s) returns, so no sum of valid rows can overflow
+        # the declared type (with the business bounds of PipelineConfig, 10^24 bookings would not).
+        Metric("TOTAL_BOOKINGS", "count", "NUMBER(38, 0)"),
+        Metric("TOTAL_TICKETS_SOLD", "sum", "NUMBER(38, 0)", ("TICKET_COUNT",), "STATUS", SOLD_STATUSES),
         Metric(
             "TOTAL_REVENUE",
             "sum",
-            "NUMBER(18, 2)",
+            "NUMBER(38, 2)",
             ("TICKET_COUNT", "TICKET_PRICE"),
             "STATUS",
             SOLD_STATUSES,
         ),
-        Metric("TOTAL_CANCELLATIONS", "count", "NUMBER(18, 0)", (), "STATUS", CANCELLED_STATUSES),
+        Metric("TOTAL_CANCELLATIONS", "count", "NUMBER(38, 0)", (), "STATUS", CANCELLED_STATUSES),
         Metric("REFRESH_TIMESTAMP", "max", "TIMESTAMP_NTZ", ("LATEST_CHANGE_TIMESTAMP",)),
     ),
     rank_by="TOTAL_REVENUE",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
 from moviecdc.identifiers import QualifiedName
-from moviecdc.schema import BOOKINGS, EntitySchema
+from moviecdc.schema import BOOKINGS, EntitySchema, Rule
 from moviecdc.sql import Statement, StatementKind
 
 
@@ -15,6 +15,11 @@ class Layer:
     def __init__(self, config: PipelineConfig | None = None, schema: EntitySchema = BOOKINGS) -> None:
         self.config = config or PipelineConfig()
         self.schema = schema
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The validation rules in the order they are checked: the schema's, then the config's business bounds."""
+        return (*self.schema.rules, *self.config.bound_rules)
 
     def statements(self) -> list[Statement]:
         """The ordered statements that create (or converge) this layer's objects."""

@@ -31,6 +31,8 @@ def rule_fails_sql(rule: Rule) -> exp.Expression:
         bad: exp.Expression = exp.LTE(this=value, expression=exp.Literal.number(0))
     elif rule.check == "non_negative":
         bad = exp.LT(this=value, expression=exp.Literal.number(0))
+    elif rule.check == "at_most":
+        bad = exp.GT(this=value, expression=exp.Literal.number(str(rule.limit)))
     else:
         bad = exp.Not(this=exp.In(this=value, expressions=[sql.string(v) for v in rule.values]))
     return exp.Or(this=missing, expression=bad)
@@ -45,6 +47,8 @@ def rule_fails_column(rule: Rule) -> SpColumn:
         return missing | (value <= F.lit(0))
     if rule.check == "non_negative":
         return missing | (value < F.lit(0))
+    if rule.check == "at_most":
+        return missing | (value > F.lit(rule.limit))
     return missing | ~value.isin(*rule.values)
 
 
@@ -86,7 +90,9 @@ def metric_sql(metric: Metric) -> exp.Expression:
         )
         if condition is not None:
             counted = exp.Case().when(condition, counted, copy=False).else_(exp.Literal.number(0), copy=False)
-        value = exp.Sum(this=counted)
+        # Each term is cast to the metric's type before it is added: the sum is then exact NUMBER(38, s) on
+        # every engine (fakesnow adds an uncast SUM argument as DOUBLE, which loses cents above 2^53).
+        value = exp.Sum(this=exp.Cast(this=counted, to=sql.data_type(metric.type)))
     return exp.Alias(this=exp.Cast(this=value, to=sql.data_type(metric.type)), alias=sql.ident(metric.name))
 
 

@@ -93,7 +93,7 @@ class SilverLayer(Layer):
                 *columns,
                 sql.column(cdc.latest_change_timestamp),
                 exp.alias_(
-                    reject_reason_sql(schema.rules, duplicate, self.duplicate_key_reason),
+                    reject_reason_sql(self.rules, duplicate, self.duplicate_key_reason),
                     sql.ident(cdc.reject_reason),
                 ),
             )
@@ -148,5 +148,5 @@ class SilverLayer(Layer):
         return latest.select(
             *(F.col(q(name)) for name in schema.column_names),
             F.col(q(cdc.change_timestamp)).alias(q(cdc.latest_change_timestamp)),
-            reject_reason_column(schema.rules, duplicate, self.duplicate_key_reason).alias(q(cdc.reject_reason)),
+            reject_reason_column(self.rules, duplicate, self.duplicate_key_reason).alias(q(cdc.reject_reason)),
         )

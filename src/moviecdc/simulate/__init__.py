@@ -13,10 +13,15 @@ Write the same batches into any session's raw table (Snowpark ``Session`` or ``L
     writer = BookingWriter(session)                  # PipelineConfig() names the raw table
     writer.write_all(BookingSimulator(SimulationConfig(seed=42)).batches(max_events=100_000))
     print(writer.counts)                             # WriteCounts(inserted=..., updated=..., deleted=..., batches=...)
+
+A second run on the same raw table continues its history (new booking ids, open bookings move on)::
+
+    simulator = BookingSimulator.continuing(SimulationConfig(seed=42), read_bookings(session))
 """
 
 from moviecdc.simulate.config import DEFAULT_PRICE_TIERS, PriceTier, SimulationConfig
 from moviecdc.simulate.generator import BookingSimulator
+from moviecdc.simulate.history import read_bookings
 from moviecdc.simulate.model import Batch, Booking, EventCounts, bookings_frame, reject_reason
 from moviecdc.simulate.writer import BookingWriter, Frames, SessionLike, WriteCounts, frames, staging_name
 
@@ -34,6 +39,7 @@ __all__ = [
     "WriteCounts",
     "bookings_frame",
     "frames",
+    "read_bookings",
     "reject_reason",
     "staging_name",
 ]

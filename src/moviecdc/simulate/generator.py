@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator, Mapping
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import IntEnum
 
@@ -86,6 +88,43 @@ class BookingSimulator:
         self._state: dict[str, Booking] = {}
         self._valid: set[str] = set()
         self.counts = EventCounts()
+
+    @classmethod
+    def continuing(cls, config: SimulationConfig | None, existing: Iterable[Booking]) -> BookingSimulator:
+        """A simulator that carries on from the bookings already in a raw table (an earlier run on a folder).
+
+        New booking ids follow the highest number among ``existing`` ids of this seed (``<prefix>-<seed>-<n>``),
+        simulated time starts after the newest ``BOOKING_DATE`` (or at ``start_time`` if that is later), and
+        the random stream is derived from the seed and that number, so a second run neither replays the
+        first one's ids nor its draws. Every open booking (valid, ``BOOKED``) gets a fate as a new one does:
+        its show time is drawn from its booking date, a show already past completes it in the first tick,
+        and it may be cancelled, corrected or deleted before then. ``expected_raw()`` starts from
+        ``existing`` (a booking_id held by several rows, or by none, is left out: it has no single state).
+
+        >>> import datetime as dt
+        >>> from decimal import Decimal
+        >>> when = dt.datetime(2026, 1, 1, 12, 5)
+        >>> old = Booking("BK-0-000000041", "C1", "M0001", when, "BOOKED", 2, Decimal("12.00"))
+        >>> sim = BookingSimulator.continuing(SimulationConfig(bookings_per_minute=600), [old])
+        >>> sim.now, sim.next_batch().inserts[0].booking_id
+        (datetime.datetime(2026, 1, 1, 12, 5, 1), 'BK-0-000000042')
+        """
+        config = config or SimulationConfig()
+        rows = [row for row in existing if row.booking_id is not None]
+        if not rows:
+            return cls(config)
+        numbered = re.compile(rf"{re.escape(config.id_prefix)}-{config.seed}-(\d+)")
+        last = max((int(m.group(1)) for row in rows if (m := numbered.fullmatch(row.booking_id))), default=0)
+        dates = [row.booking_date for row in rows if row.booking_date is not None]
+        start = config.start_time
+        if dates:
+            start = max(start, (max(dates) + dt.timedelta(seconds=1)).replace(microsecond=0))
+        simulator = cls(config.model_copy(update={"start_time": start}))
+        simulator._rng = np.random.default_rng([config.seed, last])
+        simulator._next_number = last + 1
+        held = Counter(row.booking_id for row in rows)
+        simulator._adopt([row for row in rows if held[row.booking_id] == 1])
+        return simulator
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -263,6 +302,31 @@ class BookingSimulator:
         self._valid.update(booking_id for booking_id, ok in zip(ids, valid.tolist(), strict=True) if ok)
         self._state.update(zip(ids, rows, strict=True))
         return rows
+
+    def _adopt(self, rows: list[Booking]) -> None:
+        """Take ``rows`` (unique booking ids) as the current state and schedule the fates of the open ones."""
+        cfg, rng = self.config, self._rng
+        self._state.update((row.booking_id, row) for row in rows)
+        valid = [row for row in rows if reject_reason(row) is None]
+        self._valid.update(row.booking_id for row in valid)
+        open_rows = [row for row in valid if row.status == BOOKED]
+        n = len(open_rows)
+        if n == 0:
+            return
+        made = np.asarray([(row.booking_date - cfg.start_time).total_seconds() for row in open_rows])
+        low, high = cfg.show_lead_minutes
+        show = np.maximum(made + rng.uniform(low * 60.0, high * 60.0, n), 0.0)  # a past show completes at once
+        fate_draws = rng.uniform(size=(n, 3))  # cancel, correct, delete
+        when_draws = rng.uniform(size=(n, 3))
+        cancel = fate_draws[:, 0] < cfg.cancel_share
+        cancel_at = when_draws[:, 0] * show
+        end = np.where(cancel, cancel_at, show)
+        due = np.column_stack((cancel_at, when_draws[:, 1] * end, show, when_draws[:, 2] * 2 * show))
+        correct, delete = fate_draws[:, 1] < cfg.correction_share, fate_draws[:, 2] < cfg.delete_share
+        scheduled = np.column_stack((cancel, correct, np.ones(n, dtype=bool), delete))
+        fates = (_Fate.CANCEL, _Fate.CORRECT, _Fate.COMPLETE, _Fate.DELETE)
+        for i, j in zip(*np.nonzero(scheduled), strict=True):
+            self._schedule(float(due[i, j]), fates[j], open_rows[i].booking_id)
 
     def _schedule(self, due: float, fate: _Fate, booking_id: str) -> None:
         self._seq += 1

@@ -14,11 +14,13 @@ from typing import NamedTuple
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no pandas-stubs in the env
 
+from moviecdc.config import PipelineConfig
 from moviecdc.schema import BOOKINGS, STATUSES, Rule
 
 BOOKED, CANCELLED, COMPLETED = STATUSES
 COLUMNS = BOOKINGS.column_names
 KEY = BOOKINGS.key
+_DEFAULT_CONFIG = PipelineConfig()
 
 
 class Booking(NamedTuple):
@@ -50,11 +52,15 @@ def _fails(rule: Rule, value: object) -> bool:
         return not (isinstance(value, (int, Decimal)) and value >= 0)
     if rule.check == "one_of":
         return value not in rule.values
+    if rule.check == "at_most":
+        assert rule.limit is not None
+        return not (isinstance(value, (int, Decimal)) and value <= rule.limit)
     return False  # not_null, and the value is present
 
 
-def reject_reason(row: Booking) -> str | None:
-    """The reason Silver rejects ``row`` (the first failing rule of ``BOOKINGS.rules``), or ``None`` if it is valid.
+def reject_reason(row: Booking, config: PipelineConfig | None = None) -> str | None:
+    """The reason Silver rejects ``row`` (the first failing rule of ``BOOKINGS.rules``, then of the business
+    bounds of ``config``, default ``PipelineConfig()``), or ``None`` if it is valid.
 
     >>> import datetime as dt
     >>> from decimal import Decimal
@@ -64,7 +70,7 @@ def reject_reason(row: Booking) -> str | None:
     >>> reject_reason(row._replace(movie_id="M1")) is None
     True
     """
-    for rule in BOOKINGS.rules:
+    for rule in (*BOOKINGS.rules, *(config or _DEFAULT_CONFIG).bound_rules):
         if _fails(rule, row.value(rule.column)):
             return rule.reason
     return None
