@@ -43,7 +43,8 @@ def logged(session: LocalSession) -> list[tuple[str, datetime]]:
 
 def scheduled(session: LocalSession, task: str) -> list[datetime]:
     rows = session.sql(
-        f"SELECT SCHEDULED_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '{task}')) "
+        "SELECT SCHEDULED_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        f"SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), TASK_NAME => '{task}')) "
         "ORDER BY SCHEDULED_TIME"
     ).collect()
     return [r[0].astimezone(timezone.utc).replace(tzinfo=None) for r in rows]
@@ -256,7 +257,8 @@ def test_realtime_statements_and_scheduled_runs_never_interleave() -> None:
         wait_for(lambda: s.sql("SELECT SYSTEM$STREAM_HAS_DATA('S') AS H").collect()[0][0] is False)
         ids = [r[0] for r in s.sql("SELECT ID FROM SINK").collect()]
         assert sorted(ids) == sorted([*range(90), 1000, 1030, 1060])
-        states = s.sql("SELECT DISTINCT STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())").collect()
+        states = s.sql("SELECT DISTINCT STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+            "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP()))").collect()
         assert {r[0] for r in states} <= {"SUCCEEDED", "SKIPPED"}
 
 

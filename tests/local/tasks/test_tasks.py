@@ -34,7 +34,8 @@ def one(session: LocalSession, text: str) -> Any:
 
 def history(session: LocalSession, task: str | None = None) -> list[tuple[str, str, datetime, str | None]]:
     """(NAME, STATE, SCHEDULED_TIME as naive UTC, ERROR_MESSAGE), most recent first."""
-    args = f"TASK_NAME => '{task}'" if task else ""
+    # Past runs only: the next scheduled run of a started task is a row of its own (state SCHEDULED).
+    args = "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP()" + (f", TASK_NAME => '{task}'" if task else "")
     rows = session.sql(
         f"SELECT NAME, STATE, SCHEDULED_TIME, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY({args}))"
     ).collect()
@@ -258,7 +259,8 @@ def test_execute_task_runs_to_completion_before_returning(session: LocalSession)
     assert session.sql("SELECT TASK FROM LOG").collect()[0][0] == "K"
     rows = session.sql(
         "SELECT STATE, SCHEDULED_FROM, QUERY_TEXT, DATABASE_NAME, SCHEMA_NAME, ERROR_CODE, QUERY_START_TIME < "
-        "COMPLETED_TIME FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'k'))"
+        "COMPLETED_TIME FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), TASK_NAME => 'k'))"
     ).collect()
     assert [tuple(r) for r in rows] == [
         (
@@ -282,7 +284,8 @@ def test_when_false_skips_without_running_the_body(session: LocalSession) -> Non
     session.advance(seconds=60)
     assert history(session, "K") == [("K", "SKIPPED", T0 + MINUTE, None)]
     assert one(session, "SELECT COUNT(*) FROM LOG") == 0
-    skipped = session.sql("SELECT QUERY_START_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())").collect()
+    skipped = session.sql("SELECT QUERY_START_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP()))").collect()
     assert skipped[0][0] is None
     session.sql("INSERT INTO T VALUES (1, 'a')").collect()
     session.advance(seconds=60)
@@ -310,7 +313,8 @@ def test_a_failed_run_is_recorded_leaves_the_stream_and_target_and_the_next_run_
     assert [r[1:3] for r in runs] == [("FAILED", T0 + 2 * MINUTE), ("FAILED", T0 + MINUTE)]
     assert runs[0][3] is not None
     assert "abc" in runs[0][3]
-    code = one(session, "SELECT ERROR_CODE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 1))")
+    code = one(session, "SELECT ERROR_CODE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), RESULT_LIMIT => 1))")
     assert code is None or code.isdigit()
     assert one(session, "SELECT COUNT(*) FROM SINK") == 0
     assert sorted(tuple(r) for r in session.sql("SELECT ID, VAL FROM S").collect()) == [(1, "7"), (2, "abc")]
@@ -339,7 +343,8 @@ def test_consecutive_failures_auto_suspend(session: LocalSession) -> None:
     assert row["last_suspended_on"] is not None
     assert row["last_suspended_on"].replace(tzinfo=None) > T0 + 3 * MINUTE
     error_only = session.sql(
-        "SELECT STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(ERROR_ONLY => TRUE, RESULT_LIMIT => 2))"
+        "SELECT STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), ERROR_ONLY => TRUE, RESULT_LIMIT => 2))"
     ).collect()
     assert [r[0] for r in error_only] == ["FAILED_AND_AUTO_SUSPENDED", "FAILED"]
     # Resuming starts counting again.
@@ -388,7 +393,8 @@ def test_a_graph_runs_children_after_all_their_predecessors(session: LocalSessio
     order = [r[0] for r in session.sql("SELECT TASK FROM LOG ORDER BY RAN_AT").collect()]
     assert order == ["ROOT", "A", "B", "C"]
     runs = session.sql(
-        "SELECT NAME, RUN_ID, ROOT_TASK_ID FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) ORDER BY QUERY_START_TIME"
+        "SELECT NAME, RUN_ID, ROOT_TASK_ID FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP())) ORDER BY QUERY_START_TIME"
     ).collect()
     assert [r[0] for r in runs] == ["ROOT", "A", "B", "C"]
     assert len({(r[1], r[2]) for r in runs}) == 1
@@ -455,7 +461,8 @@ def test_task_history_columns_filters_and_limits(session: LocalSession) -> None:
     session.sql("ALTER TASK K RESUME").collect()
     session.sql("ALTER TASK OTHER RESUME").collect()
     session.advance(minutes=3)
-    rows = session.sql("SELECT * FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'K'))").collect()
+    rows = session.sql("SELECT * FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), TASK_NAME => 'K'))").collect()
     assert list(rows[0].as_dict()) == [
         "QUERY_ID", "NAME", "DATABASE_NAME", "SCHEMA_NAME", "QUERY_TEXT", "CONDITION_TEXT", "STATE", "ERROR_CODE",
         "ERROR_MESSAGE", "SCHEDULED_TIME", "QUERY_START_TIME", "NEXT_SCHEDULED_TIME", "COMPLETED_TIME",
@@ -464,7 +471,8 @@ def test_task_history_columns_filters_and_limits(session: LocalSession) -> None:
     assert [r["SCHEDULED_TIME"].replace(tzinfo=None) for r in rows] == [T0 + 3 * MINUTE, T0 + 2 * MINUTE, T0 + MINUTE]
     assert {r["SCHEDULED_FROM"] for r in rows} == {"SCHEDULE"}
     assert len(history(session)) == 6
-    limited = session.sql("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 3)) h").collect()
+    limited = session.sql("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), RESULT_LIMIT => 3)) h").collect()
     assert len(limited) == 3
     ranged = session.sql(
         "SELECT NAME, SCHEDULED_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
@@ -482,7 +490,8 @@ def test_task_history_is_account_wide_and_checks_its_arguments(session: LocalSes
     session.sql("EXECUTE TASK SALES.PUBLIC.S_TASK").collect()
     logging_task(session, "M_TASK", schedule="")
     session.sql("EXECUTE TASK M_TASK").collect()
-    names = session.sql("SELECT NAME, DATABASE_NAME FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY())").collect()
+    names = session.sql("SELECT NAME, DATABASE_NAME FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY("
+        "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP()))").collect()
     assert [tuple(r) for r in names] == [("M_TASK", "MOVIES"), ("S_TASK", "SALES")]
     for call, message in [
         ("TASK_HISTORY(RESULT_LIMIT => 0)", "TASK_HISTORY: RESULT_LIMIT must be a whole number from 1 to 10000."),

@@ -20,7 +20,8 @@ T0 = datetime(2026, 1, 1, 9, 0)
 MINUTE = timedelta(minutes=1)
 HISTORY = (
     "SELECT NAME, STATE, SCHEDULED_TIME, COMPLETED_TIME, ERROR_MESSAGE "
-    "FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY()) ORDER BY SCHEDULED_TIME"
+    "FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY("
+    "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP())) ORDER BY SCHEDULED_TIME"
 )
 
 
@@ -147,7 +148,8 @@ def test_sigkill_during_task_runs_keeps_history_and_data_in_step(tmp_path: Path)
         # Every committed run left exactly its rows, stamped with its own start time, and vice versa.
         stamps = {r[0] for r in s.sql("SELECT DISTINCT RAN_AT FROM SINK").collect()}
         succeeded = s.sql(
-            "SELECT QUERY_START_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000)) "
+            "SELECT QUERY_START_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+            "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), RESULT_LIMIT => 10000)) "
             "WHERE STATE = 'SUCCEEDED'"
         ).collect()
         assert {r[0].replace(tzinfo=None) for r in succeeded} == stamps

@@ -180,11 +180,17 @@ def _union(engine: Engine) -> exp.Query:
         scheduled = ", ".join(
             f"{_SCHEDULED.get(name, expr).format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS
         )
+        # Tasks of a dropped schema stay in TASKS until a task of that name is created again: skip them. The
+        # schemas are listed here, not in the query, which fakesnow translates (and it refuses an unqualified
+        # table function when the session has no current database).
+        schemas = engine.con.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?", [db]
+        ).fetchall()
+        live = ", ".join(literal(str(row[0])) for row in schemas) or "NULL"
         selects.append(
             f"SELECT {scheduled} FROM {hidden(db, 'TASKS').sql} WHERE STATE = {literal(task_catalog.STARTED)} "
             f"AND SCHEDULE IS NOT NULL AND NEXT_RUN IS NOT NULL AND NEXT_RUN <= CAST({horizon} AS TIMESTAMP) "
-            "AND SCHEMA_NAME IN (SELECT schema_name FROM duckdb_schemas() WHERE database_name = "
-            f"{literal(db)})"
+            f"AND SCHEMA_NAME IN ({live})"
         )
     if not selects:
         columns = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, _, kind in _COLUMNS)

@@ -13,7 +13,7 @@ every command runs on the embedded engine (``--db FOLDER`` keeps its state betwe
     moviecdc run --events N --seed S [--db F]  the whole pipeline, headless, on the local engine
     moviecdc demo [--db F] [--port P]          the live pipeline and its dashboard on 127.0.0.1
 
-On a terminal the progress bar and tables are drawn by :mod:`moviecdc.console` (rich); piped, plain text.
+On a terminal the progress bar and tables are drawn by :mod:`moviecdc.cli.console` (rich); piped, plain text.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from moviecdc.config import PipelineConfig
-from moviecdc.console import ProgressBar, print_frame, status_line
+from moviecdc.cli.console import ProgressBar, print_frame, status_line
 from moviecdc.errors import DeployError, MoviecdcError, SessionError
 from moviecdc.pipeline import Pipeline
 from moviecdc.sessions import open_session
