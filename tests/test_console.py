@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from moviecdc.console import ProgressBar, print_frame, status_line
+from moviecdc.cli.console import ProgressBar, print_frame, status_line
 
 
 class Terminal(io.StringIO):

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from moviecdc.config import PipelineConfig
 from moviecdc.cli.console import ProgressBar, print_frame, status_line
+from moviecdc.config import PipelineConfig
 from moviecdc.errors import DeployError, MoviecdcError, SessionError
 from moviecdc.pipeline import Pipeline
 from moviecdc.sessions import open_session
