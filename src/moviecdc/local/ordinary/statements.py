@@ -23,6 +23,7 @@ from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import SUCCESS, Result, status
+from moviecdc.local.ordinary import dml
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
     from moviecdc.local.core.router import Statement
 
-_DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
+_DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.MultitableInserts)
 
 
 def transaction(engine: Engine, statement: Statement) -> Result:
@@ -59,7 +60,15 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         read = streams.materialise_reads(engine, ast, skip=skip)
         try:
             tracked = engine.tracked.get(target) if target is not None else None
-            result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
+            if isinstance(ast, exp.Insert) and ast.args.get("overwrite"):
+                result = dml.insert_overwrite(engine, ast, tracked)
+            else:
+                result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
+            if result is None and isinstance(ast, exp.Merge):
+                result = dml.merge(engine, ast)
+            elif result is None and isinstance(ast, exp.MultitableInserts):
+                overwrite = statement.keywords.startswith("INSERT OVERWRITE")
+                result = dml.multitable_insert(engine, ast, overwrite=overwrite)
             if result is None:
                 result = engine.fakesnow(ast.sql(dialect="snowflake"))
             if isinstance(ast, _DML):

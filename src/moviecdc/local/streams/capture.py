@@ -93,9 +93,8 @@ def insert(engine: Engine, ast: exp.Insert, tracked: TrackedTable) -> Result:
         columns = [c.copy() for c in target.expressions]
     else:
         columns = [_ident(c) for c in tracked.columns]
-    if ast.args.get("overwrite"):
-        truncate(engine, tracked)
-        ast.set("overwrite", None)
+    if ast.args.get("overwrite"):  # ordinary.dml.insert_overwrite reads the query's rows first
+        raise UnsupportedSqlError("INSERT OVERWRITE reached change capture unprepared; this is a bug.")
     ast.set("this", exp.Schema(this=tracked.data.table(), expressions=columns))
     if not is_logged(engine, tracked):
         return counts(number_of_rows_inserted=_count(engine, engine.transform(ast)))
@@ -232,18 +231,12 @@ def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:
     alias = _alias_of(ast.this)
     storage = tracked.data.table(alias)
     ast.set("this", storage)
-    operations: list[str] = []
     whens = ast.args.get("whens")
     for when in whens.expressions if isinstance(whens, exp.Whens) else []:
         then = when.args.get("then")
-        if isinstance(then, exp.Insert):
-            operations.append("inserted")
-            if then.this is None:  # INSERT VALUES (…) names every column; the storage has one more
-                then.set("this", exp.Tuple(expressions=[_ident(c) for c in tracked.columns]))
-        elif isinstance(then, exp.Update):
-            operations.append("updated")
-        else:
-            operations.append("deleted")
+        if isinstance(then, exp.Insert) and then.this is None:
+            # INSERT VALUES (…) names every column; the storage has one more
+            then.set("this", exp.Tuple(expressions=[_ident(c) for c in tracked.columns]))
     logged = is_logged(engine, tracked)
     seq = engine.change_seq(tracked.name.database) if logged else 0
     old = None
@@ -275,9 +268,21 @@ def merge(engine: Engine, ast: exp.Merge, tracked: TrackedTable) -> Result:
         write_log(engine, tracked, seq, DELETE, by_kind["DELETE"])
         _log_update(engine, tracked, seq, old, by_kind["UPDATE"])
         write_log(engine, tracked, seq, INSERT, by_kind["INSERT"])
-    number = {"inserted": "INSERT", "updated": "UPDATE", "deleted": "DELETE"}
-    present = [op for op in ("inserted", "updated", "deleted") if op in operations]
-    return counts(**{f"number_of_rows_{op}": by_kind[number[op]].num_rows for op in present})
+    return merge_counts(ast, kinds)
+
+
+def merge_counts(ast: exp.Merge, kinds: pa.ChunkedArray | pa.Array) -> Result:
+    """MERGE's answer: a count per operation its WHEN clauses name, in Snowflake's order (inserted, updated,
+    deleted), from the ``merge_action`` of each changed row."""
+    named: set[str] = set()
+    whens = ast.args.get("whens")
+    for when in whens.expressions if isinstance(whens, exp.Whens) else []:
+        then = when.args.get("then")
+        named.add("INSERT" if isinstance(then, exp.Insert) else "UPDATE" if isinstance(then, exp.Update) else "DELETE")
+    order = (("inserted", "INSERT"), ("updated", "UPDATE"), ("deleted", "DELETE"))
+    return counts(
+        **{f"number_of_rows_{op}": int(pc.sum(pc.equal(kinds, kind)).as_py() or 0) for op, kind in order if kind in named}
+    )
 
 
 def truncate(engine: Engine, tracked: TrackedTable) -> Result:
