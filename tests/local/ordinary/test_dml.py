@@ -143,12 +143,14 @@ def test_merge_updating_a_row_from_two_source_rows_is_refused(session: LocalSess
     """ERROR_ON_NONDETERMINISTIC_MERGE (default TRUE): error 100090; the target is unchanged."""
     run(session, "INSERT INTO UPDATES_SRC VALUES (1, 'Alien', 1, 'U'), (1, 'Alien', 2, 'U')")
     with pytest.raises(LocalEngineError, match=r"100090 \(42P18\): Duplicate row detected during DML action"):
-        run(session, "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID WHEN MATCHED THEN UPDATE SET SEATS = 0")
+        run(
+            session, "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID WHEN MATCHED THEN UPDATE SET SEATS = 0"
+        )
     assert table(session)[0] == (1, "Alien", 100)
 
 
 def test_merge_deleting_a_row_matched_twice_is_deterministic(session: LocalSession) -> None:
-    """"One or more source rows satisfy the WHEN MATCHED … THEN DELETE clauses": no error, deleted once."""
+    """ "One or more source rows satisfy the WHEN MATCHED … THEN DELETE clauses": no error, deleted once."""
     run(session, "INSERT INTO UPDATES_SRC VALUES (1, 'Alien', 0, 'D'), (1, 'Alien', 0, 'D')")
     result = run(session, "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID WHEN MATCHED THEN DELETE")
     assert result == [Row(**{"number of rows deleted": 1})]
@@ -174,7 +176,9 @@ def test_update_with_a_qualified_set_target(session: LocalSession, statement: st
 
 def test_set_qualified_by_another_table_is_an_invalid_identifier(session: LocalSession) -> None:
     with pytest.raises(LocalEngineError, match=r"invalid identifier 'UPDATES_SRC\.SEATS'"):
-        run(session, "UPDATE SCREENINGS SET UPDATES_SRC.SEATS = 1 FROM UPDATES_SRC WHERE SCREENINGS.ID = UPDATES_SRC.ID")
+        run(
+            session, "UPDATE SCREENINGS SET UPDATES_SRC.SEATS = 1 FROM UPDATES_SRC WHERE SCREENINGS.ID = UPDATES_SRC.ID"
+        )
     assert table(session)[0] == (1, "Alien", 100)
 
 

@@ -59,9 +59,7 @@ def status(message: str, column: str = "status") -> Result:
 def counts(**named: int) -> Result:
     """The one-row answer of DML, e.g. ``number of rows inserted``; keys use ``_`` for spaces, and
     ``multi_joined`` stands for Snowflake's ``multi-joined`` (``number of multi-joined rows updated``)."""
-    return Result(
-        pa.table({_column(name): pa.array([value], pa.int64()) for name, value in named.items()})
-    )
+    return Result(pa.table({_column(name): pa.array([value], pa.int64()) for name, value in named.items()}))
 
 
 def _column(key: str) -> str:

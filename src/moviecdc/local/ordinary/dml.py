@@ -19,8 +19,10 @@ Stands on the core and :mod:`moviecdc.local.streams` (capture of the INTO clause
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
@@ -111,14 +113,23 @@ def insert_overwrite(engine: Engine, ast: exp.Insert, tracked: TrackedTable | No
     try:
         if tracked is not None:
             capture.truncate(engine, tracked)
-            return capture.insert(engine, ast, tracked)
-        engine.con.execute(f"DELETE FROM {name.sql}")
-        row = engine.con.execute(engine.transform(ast)).fetchall()
-        return counts(number_of_rows_inserted=int(row[0][0]) if row else 0)
+            result = capture.insert(engine, ast, tracked)
+        else:
+            engine.con.execute(f"DELETE FROM {name.sql}")
+            row = engine.con.execute(engine.transform(ast)).fetchall()
+            result = counts(number_of_rows_inserted=int(row[0][0]) if row else 0)
     finally:
-        if rows_name is not None:
-            engine.con.execute(f"DROP TABLE IF EXISTS {rows_name.sql}")
-            engine.release_temp_name(rows_name)
+        _drop(engine, rows_name)
+    return result
+
+
+def _drop(engine: Engine, rows_name: ObjectName | None) -> None:
+    """Drop a scratch table of the statement; after a failure the transaction's rollback drops it."""
+    if rows_name is None:
+        return
+    engine.release_temp_name(rows_name)
+    with suppress(duckdb.Error):
+        engine.con.execute(f"DROP TABLE IF EXISTS {rows_name.sql}")
 
 
 def _target_name(engine: Engine, ast: exp.Insert) -> ObjectName:
@@ -135,15 +146,7 @@ def multitable_insert(engine: Engine, ast: exp.MultitableInserts, *, overwrite: 
     source = ast.args.get("source")
     if not isinstance(source, exp.Query):
         raise UnsupportedSqlError("INSERT ALL / INSERT FIRST needs a query as its source.")
-    targets: list[ObjectName] = []
-    for _, into in ((g, i) for g in groups for i in g[1]):
-        node = into.this.this if isinstance(into.this, exp.Schema) else into.this
-        name = engine.resolve_table(node) if isinstance(node, exp.Table) else None
-        if name is None:
-            raise UnsupportedSqlError(f"INSERT ALL into {into.this.sql(dialect='snowflake')} is not supported.")
-        if name in engine.streams:
-            raise LocalEngineError(f"Stream {name.display} cannot be the target of DML; streams are read-only.")
-        targets.append(name)
+    targets = multitable_targets(engine, ast)
     rows_name = engine.reusable_temp_name("MULTI_INSERT")
     try:
         engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {rows_name.sql} AS {engine.transform(source.copy())}")
@@ -163,10 +166,26 @@ def multitable_insert(engine: Engine, ast: exp.MultitableInserts, *, overwrite: 
                 count = _insert_one(engine, into, name, rows_name, condition)
                 inserted[name] = inserted.get(name, 0) + count
     finally:
-        engine.con.execute(f"DROP TABLE IF EXISTS {rows_name.sql}")
-        engine.release_temp_name(rows_name)
+        _drop(engine, rows_name)
     columns = {f"number of rows inserted into {n.display}": pa.array([c], pa.int64()) for n, c in inserted.items()}
     return Result(pa.table(columns))
+
+
+def multitable_targets(engine: Engine, ast: exp.MultitableInserts) -> list[ObjectName]:
+    """The target of each INTO clause, in order; a stream is refused (before its name is read as a stream)."""
+    targets: list[ObjectName] = []
+    for clause in ast.expressions:
+        into = clause.this if isinstance(clause, exp.ConditionalInsert) else None
+        if not isinstance(into, exp.Insert):
+            continue
+        node = into.this.this if isinstance(into.this, exp.Schema) else into.this
+        name = engine.resolve_table(node) if isinstance(node, exp.Table) else None
+        if name is None:
+            raise UnsupportedSqlError(f"INSERT ALL into {into.this.sql(dialect='snowflake')} is not supported.")
+        if name in engine.streams:
+            raise LocalEngineError(f"Stream {name.display} cannot be the target of DML; streams are read-only.")
+        targets.append(name)
+    return targets
 
 
 _Group = tuple[exp.Expr | None, list[exp.Insert]]
@@ -242,4 +261,3 @@ def _insert_one(
         return int(result.table.column(0)[0].as_py())
     row = engine.con.execute(engine.transform(insert)).fetchall()
     return int(row[0][0]) if row else 0
-

@@ -56,21 +56,13 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         target = _dml_target(engine, ast)
         if target is not None and target in engine.streams:
             raise LocalEngineError(f"Stream {target.display} cannot be the target of DML; streams are read-only.")
+        if isinstance(ast, exp.MultitableInserts):
+            dml.multitable_targets(engine, ast)  # a stream as a target is refused before streams are read
         skip = _target_node(ast)
         read = streams.materialise_reads(engine, ast, skip=skip)
         try:
             tracked = engine.tracked.get(target) if target is not None else None
-            if isinstance(ast, exp.Insert) and ast.args.get("overwrite"):
-                result = dml.insert_overwrite(engine, ast, tracked)
-            else:
-                result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
-            if result is None and isinstance(ast, exp.Merge):
-                result = dml.merge(engine, ast)
-            elif result is None and isinstance(ast, exp.MultitableInserts):
-                overwrite = statement.keywords.startswith("INSERT OVERWRITE")
-                result = dml.multitable_insert(engine, ast, overwrite=overwrite)
-            if result is None:
-                result = engine.fakesnow(ast.sql(dialect="snowflake"))
+            result = _run(engine, statement, ast, tracked)
             if isinstance(ast, _DML):
                 streams.consume(engine, read)
         except BaseException:
@@ -79,6 +71,21 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         # On failure the rollback drops the temporary views with everything else.
         streams.drop_temp(engine, read)
     return result
+
+
+def _run(engine: Engine, statement: Statement, ast: exp.Expr, tracked: TrackedTable | None) -> Result:
+    """DML on a tracked table through change capture; the forms fakesnow runs wrongly through
+    :mod:`.dml`; the rest through fakesnow."""
+    if isinstance(ast, exp.Insert) and ast.args.get("overwrite"):
+        return dml.insert_overwrite(engine, ast, tracked)
+    result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
+    if result is not None:
+        return result
+    if isinstance(ast, exp.Merge):
+        return dml.merge(engine, ast)
+    if isinstance(ast, exp.MultitableInserts):
+        return dml.multitable_insert(engine, ast, overwrite=statement.keywords.startswith("INSERT OVERWRITE"))
+    return engine.fakesnow(ast.sql(dialect="snowflake"))
 
 
 def _target_node(ast: exp.Expr) -> exp.Table | None:

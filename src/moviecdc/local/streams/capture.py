@@ -281,7 +281,11 @@ def merge_counts(ast: exp.Merge, kinds: pa.ChunkedArray | pa.Array) -> Result:
         named.add("INSERT" if isinstance(then, exp.Insert) else "UPDATE" if isinstance(then, exp.Update) else "DELETE")
     order = (("inserted", "INSERT"), ("updated", "UPDATE"), ("deleted", "DELETE"))
     return counts(
-        **{f"number_of_rows_{op}": int(pc.sum(pc.equal(kinds, kind)).as_py() or 0) for op, kind in order if kind in named}
+        **{
+            f"number_of_rows_{op}": int(pc.sum(pc.equal(kinds, kind)).as_py() or 0)
+            for op, kind in order
+            if kind in named
+        }
     )
 
 
