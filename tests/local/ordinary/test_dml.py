@@ -192,6 +192,19 @@ def test_update_from(session: LocalSession) -> None:
     assert table(session) == [(1, "Alien", 100), (2, "Brazil", 80), (3, "Casablanca", 67)]
 
 
+def test_update_from_counts_a_multi_joined_row_once(session: LocalSession) -> None:
+    """A target row that joins several FROM rows is a multi-joined row: under the default
+    ERROR_ON_NONDETERMINISTIC_UPDATE = FALSE it is updated once, from one of them (UPDATE, usage notes and the
+    example "Update with join that produces nondeterministic results"). DuckDB counted each joined pair."""
+    run(session, "INSERT INTO UPDATES_SRC VALUES (1, 'x', 11, 'U'), (1, 'x', 12, 'U'), (1, 'x', 13, 'U')")
+    run(session, "INSERT INTO UPDATES_SRC VALUES (2, 'x', 21, 'U')")
+    result = run(session, "UPDATE SCREENINGS SET SEATS = s.SEATS FROM UPDATES_SRC s WHERE SCREENINGS.ID = s.ID")
+    assert result == [Row(**{"number of rows updated": 2, "number of multi-joined rows updated": 1})]
+    seats = {r[0]: r[2] for r in table(session)}
+    assert seats[1] in (11, 12, 13)
+    assert (seats[2], seats[3]) == (21, 60)
+
+
 def test_delete_using(session: LocalSession) -> None:
     run(session, "INSERT INTO UPDATES_SRC VALUES (1, 'Alien', 0, 'D'), (2, 'Brazil', 0, 'K')")
     result = run(session, "DELETE FROM SCREENINGS t USING UPDATES_SRC s WHERE t.ID = s.ID AND s.OP = 'D'")

@@ -112,3 +112,19 @@ def test_insert_all_reading_a_stream_consumes_it(loaded: LocalSession) -> None:
 def test_insert_all_into_a_stream_is_refused(loaded: LocalSession) -> None:
     with pytest.raises(LocalEngineError, match="streams are read-only"):
         run(loaded, "INSERT ALL INTO S SELECT 1, 'x'")
+
+
+def test_update_from_with_a_multi_joined_row_is_one_update_pair(loaded: LocalSession) -> None:
+    """A multi-joined row is updated once (https://docs.snowflake.com/en/sql-reference/sql/update): one pair."""
+    run(loaded, "INSERT INTO SRC VALUES (1, 'x', 'U'), (1, 'y', 'U')")
+    result = run(loaded, "UPDATE T SET VAL = 'z' FROM SRC WHERE T.ID = SRC.ID")
+    assert result == [Row(**{"number of rows updated": 1, "number of multi-joined rows updated": 1})]
+    assert delta(loaded) == [(1, "a", "DELETE", True), (1, "z", "INSERT", True)]
+
+
+def test_update_from_on_a_table_whose_stream_was_dropped_counts_rows_once(loaded: LocalSession) -> None:
+    """The table stays tracked storage after its last stream goes; nothing is logged, the counts still hold."""
+    run(loaded, "DROP STREAM S", "INSERT INTO SRC VALUES (1, 'x', 'U'), (1, 'y', 'U'), (2, 'w', 'U')")
+    result = run(loaded, "UPDATE T SET VAL = SRC.OP FROM SRC WHERE T.ID = SRC.ID")
+    assert result == [Row(**{"number of rows updated": 2, "number of multi-joined rows updated": 1})]
+    assert [tuple(r) for r in run(loaded, "SELECT ID, VAL FROM T ORDER BY ID")] == [(1, "U"), (2, "U"), (3, "c")]

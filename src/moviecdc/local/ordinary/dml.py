@@ -8,6 +8,7 @@
   error 100090, as under its default ``ERROR_ON_NONDETERMINISTIC_MERGE``
   (https://docs.snowflake.com/en/sql-reference/sql/merge, "Duplicate join behavior"); several source rows
   that all delete it are deterministic and allowed.
+- **UPDATE … FROM** counts each target row once, and its multi-joined rows (DuckDB counted joined pairs).
 - **INSERT OVERWRITE** evaluates its query before it empties the table (fakesnow emptied it first).
 - **INSERT ALL / INSERT FIRST** (https://docs.snowflake.com/en/sql-reference/sql/insert-multi-table): the
   source query is evaluated once into a temporary table, then each INTO clause is one INSERT … SELECT from it
@@ -92,6 +93,20 @@ def _refuse_nondeterministic(engine: Engine, ast: exp.Merge) -> None:
 def _whens(ast: exp.Merge) -> list[exp.When]:
     whens = ast.args.get("whens")
     return [w for w in whens.expressions if isinstance(w, exp.When)] if isinstance(whens, exp.Whens) else []
+
+
+def update_from(engine: Engine, ast: exp.Update) -> Result:
+    """UPDATE … FROM on a table without a stream, answered with Snowflake's counts.
+
+    A target row that joins several FROM rows is a *multi-joined row*; under the default
+    ``ERROR_ON_NONDETERMINISTIC_UPDATE = FALSE`` it is updated once, from one of them
+    (https://docs.snowflake.com/en/sql-reference/sql/update, "Usage notes"). DuckDB does the same but counts
+    each joined pair as an updated row; the counts come from one grouped pass over the join instead: the
+    target rows updated, and among them the multi-joined ones.
+    """
+    updated, multi_joined = capture.update_from_counts(engine, ast)
+    engine.con.execute(engine.transform(ast))
+    return counts(number_of_rows_updated=updated, number_of_multi_joined_rows_updated=multi_joined)
 
 
 def insert_overwrite(engine: Engine, ast: exp.Insert, tracked: TrackedTable | None) -> Result:

@@ -83,6 +83,8 @@ def _run(engine: Engine, statement: Statement, ast: exp.Expr, tracked: TrackedTa
         return result
     if isinstance(ast, exp.Merge):
         return dml.merge(engine, ast)
+    if isinstance(ast, exp.Update) and ast.args.get("from_") is not None and isinstance(ast.this, exp.Table):
+        return dml.update_from(engine, ast)
     if isinstance(ast, exp.MultitableInserts):
         return dml.multitable_insert(engine, ast, overwrite=statement.keywords.startswith("INSERT OVERWRITE"))
     return engine.fakesnow(ast.sql(dialect="snowflake"))
