@@ -157,6 +157,20 @@ def test_merge_deleting_a_row_matched_twice_is_deterministic(session: LocalSessi
     assert [r[0] for r in table(session)] == [2, 3]
 
 
+def test_merge_all_by_name(session: LocalSession) -> None:
+    """``UPDATE ALL BY NAME`` / ``INSERT ALL BY NAME``: every target column from the source column of the same
+    name, whatever the source's column order (sqlglot could not parse them)."""
+    run(session, "CREATE TABLE BY_NAME_SRC (SEATS INT, ID INT, TITLE VARCHAR)")
+    run(session, "INSERT INTO BY_NAME_SRC VALUES (55, 2, 'Brazil!'), (70, 9, 'Vertigo')")
+    result = run(
+        session,
+        "MERGE INTO SCREENINGS t USING BY_NAME_SRC s ON t.ID = s.ID "
+        "WHEN MATCHED THEN UPDATE ALL BY NAME WHEN NOT MATCHED THEN INSERT ALL BY NAME",
+    )
+    assert result == [Row(**{"number of rows inserted": 1, "number of rows updated": 1})]
+    assert table(session) == [(1, "Alien", 100), (2, "Brazil!", 55), (3, "Casablanca", 60), (9, "Vertigo", 70)]
+
+
 # -- UPDATE and DELETE -----------------------------------------------------------------------------------
 
 

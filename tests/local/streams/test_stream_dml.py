@@ -128,3 +128,28 @@ def test_update_from_on_a_table_whose_stream_was_dropped_counts_rows_once(loaded
     result = run(loaded, "UPDATE T SET VAL = SRC.OP FROM SRC WHERE T.ID = SRC.ID")
     assert result == [Row(**{"number of rows updated": 2, "number of multi-joined rows updated": 1})]
     assert [tuple(r) for r in run(loaded, "SELECT ID, VAL FROM T ORDER BY ID")] == [(1, "U"), (2, "U"), (3, "c")]
+
+
+def test_merge_reading_a_stream_into_a_table_without_one_consumes_it(loaded: LocalSession) -> None:
+    """The usual CDC step: MERGE a stream's changes into a plain table (it failed on the _fs_global write)."""
+    run(loaded, "CREATE TABLE CURRENT_ROWS (ID INT, VAL VARCHAR)", "INSERT INTO CURRENT_ROWS VALUES (1, 'a')")
+    run(loaded, "INSERT INTO T VALUES (4, 'd')", "UPDATE T SET VAL = 'A' WHERE ID = 1", "DELETE FROM T WHERE ID = 2")
+    result = run(
+        loaded,
+        "MERGE INTO CURRENT_ROWS c "
+        "USING (SELECT * FROM S WHERE NOT (METADATA$ACTION = 'DELETE' AND METADATA$ISUPDATE)) s "
+        "ON c.ID = s.ID "
+        "WHEN MATCHED AND s.METADATA$ACTION = 'DELETE' THEN DELETE "
+        "WHEN MATCHED THEN UPDATE SET c.VAL = s.VAL "
+        "WHEN NOT MATCHED AND s.METADATA$ACTION = 'INSERT' THEN INSERT (ID, VAL) VALUES (s.ID, s.VAL)",
+    )
+    assert result == [Row(**{"number of rows inserted": 1, "number of rows updated": 1, "number of rows deleted": 0})]
+    assert [tuple(r) for r in run(loaded, "SELECT ID, VAL FROM CURRENT_ROWS ORDER BY ID")] == [(1, "A"), (4, "d")]
+    assert delta(loaded) == []
+
+
+def test_merge_all_by_name_on_a_tracked_table_is_captured(loaded: LocalSession) -> None:
+    run(loaded, "INSERT INTO SRC VALUES (3, 'C', 'U')")
+    run(loaded, "CREATE TABLE SRC2 (VAL VARCHAR, ID INT)", "INSERT INTO SRC2 SELECT VAL, ID FROM SRC")
+    run(loaded, "MERGE INTO T USING SRC2 ON T.ID = SRC2.ID WHEN MATCHED THEN UPDATE ALL BY NAME")
+    assert delta(loaded) == [(3, "C", "INSERT", True), (3, "c", "DELETE", True)]

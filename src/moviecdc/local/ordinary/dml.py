@@ -8,6 +8,8 @@
   error 100090, as under its default ``ERROR_ON_NONDETERMINISTIC_MERGE``
   (https://docs.snowflake.com/en/sql-reference/sql/merge, "Duplicate join behavior"); several source rows
   that all delete it are deterministic and allowed.
+- **MERGE … UPDATE ALL BY NAME / INSERT ALL BY NAME**, which sqlglot cannot parse, are marked in the text and
+  expanded to the target's columns.
 - **UPDATE … FROM** counts each target row once, and its multi-joined rows (DuckDB counted joined pairs).
 - **INSERT OVERWRITE** evaluates its query before it empties the table (fakesnow emptied it first).
 - **INSERT ALL / INSERT FIRST** (https://docs.snowflake.com/en/sql-reference/sql/insert-multi-table): the
@@ -20,6 +22,7 @@ Stands on the core and :mod:`moviecdc.local.streams` (capture of the INTO clause
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
@@ -93,6 +96,72 @@ def _refuse_nondeterministic(engine: Engine, ast: exp.Merge) -> None:
 def _whens(ast: exp.Merge) -> list[exp.When]:
     whens = ast.args.get("whens")
     return [w for w in whens.expressions if isinstance(w, exp.When)] if isinstance(whens, exp.Whens) else []
+
+
+# MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL BY NAME``, which sqlglot cannot parse: marked in the text, then
+# expanded on the tree with the target's columns (see mark_all_by_name).
+_BY_NAME = "__MOVIECDC_ALL_BY_NAME"
+_UPDATE_BY_NAME = re.compile(r"\bTHEN\s+UPDATE\s+ALL\s+BY\s+NAME\b", re.IGNORECASE)
+_INSERT_BY_NAME = re.compile(r"\bTHEN\s+INSERT\s+ALL\s+BY\s+NAME\b", re.IGNORECASE)
+
+
+def mark_all_by_name(text: str) -> str:
+    """MERGE … THEN UPDATE ALL BY NAME / THEN INSERT ALL BY NAME, as clauses sqlglot parses: a marker column.
+
+    "Updates all columns in the target table with values from the source … the column with the same name";
+    inserts likewise (https://docs.snowflake.com/en/sql-reference/sql/merge). :func:`expand_all_by_name` turns
+    the markers into the column lists. Only a MERGE's text is marked, and only these four-word clauses.
+    """
+    text = _UPDATE_BY_NAME.sub(f'THEN UPDATE SET "{_BY_NAME}" = NULL', text)
+    return _INSERT_BY_NAME.sub(f'THEN INSERT ("{_BY_NAME}") VALUES (NULL)', text)
+
+
+def expand_all_by_name(engine: Engine, ast: exp.Expr) -> None:
+    """Replace the markers of :func:`mark_all_by_name` by every column of the target, each from the source's
+    column of the same name (in place). The source must have them all: DuckDB then names the one it lacks."""
+    if not isinstance(ast, exp.Merge) or not isinstance(ast.this, exp.Table):
+        return
+    using = ast.args.get("using")
+    source = exp.to_identifier(using.alias_or_name) if isinstance(using, exp.Expr) else None
+    name = engine.resolve_table(ast.this)
+    if source is None or name is None:
+        raise UnsupportedSqlError("MERGE … ALL BY NAME needs a named target and an aliased source.")
+    tracked = engine.tracked.get(name)
+    columns = list(tracked.columns) if tracked is not None else _columns(engine, name)
+
+    def of_source(column: str) -> exp.Column:
+        return exp.column(exp.to_identifier(column, quoted=True), table=source.copy())
+
+    for when in _whens(ast):
+        then = when.args.get("then")
+        if isinstance(then, exp.Update) and any(_is_marker(e.this) for e in then.expressions):
+            then.set(
+                "expressions",
+                [exp.EQ(this=exp.column(exp.to_identifier(c, quoted=True)), expression=of_source(c)) for c in columns],
+            )
+        elif (
+            isinstance(then, exp.Insert)
+            and isinstance(then.this, exp.Tuple)
+            and any(_is_marker(e) for e in then.this.expressions)
+        ):
+            then.set("this", exp.Tuple(expressions=[exp.to_identifier(c, quoted=True) for c in columns]))
+            then.set("expression", exp.Tuple(expressions=[of_source(c) for c in columns]))
+
+
+def _is_marker(node: exp.Expr | None) -> bool:
+    ident = node.this if isinstance(node, exp.Column) else node
+    return isinstance(ident, exp.Identifier) and ident.name == _BY_NAME
+
+
+def _columns(engine: Engine, name: ObjectName) -> list[str]:
+    rows = engine.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [name.database, name.schema, name.name],
+    ).fetchall()
+    if not rows:
+        raise LocalEngineError(f"SQL compilation error: Object '{name.display}' does not exist or not authorized.")
+    return [str(r[0]) for r in rows]
 
 
 def update_from(engine: Engine, ast: exp.Update) -> Result:

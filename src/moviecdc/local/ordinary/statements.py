@@ -46,7 +46,11 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
-    ast: exp.Expr = parse_one(statement.text)
+    text = statement.text
+    by_name = statement.keywords.startswith("MERGE") and "BY NAME" in text.upper()
+    ast: exp.Expr = parse_one(dml.mark_all_by_name(text) if by_name else text)
+    if by_name:
+        dml.expand_all_by_name(engine, ast)
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
