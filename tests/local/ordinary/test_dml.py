@@ -132,6 +132,24 @@ def test_merge_with_several_when_clauses_and_conditions(session: LocalSession) -
     assert table(session) == [(2, "BRAZIL", 85), (3, "Casablanca", 60), (4, "Dune", 120), (5, "TBD", None)]
 
 
+def test_a_when_matched_clause_after_an_unconditional_one_is_refused(session: LocalSession) -> None:
+    """ "Any matching or not-matching clause that omits the AND subclause must be the last of its clause type …
+    Doing so results in an unreachable case, which returns an error" (MERGE, usage notes)."""
+    with pytest.raises(LocalEngineError, match="unreachable WHEN MATCHED clause"):
+        run(
+            session,
+            "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID "
+            "WHEN MATCHED THEN UPDATE SET SEATS = 0 WHEN MATCHED AND s.OP = 'D' THEN DELETE",
+        )
+    with pytest.raises(LocalEngineError, match="unreachable WHEN NOT MATCHED clause"):
+        run(
+            session,
+            "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID "
+            "WHEN NOT MATCHED THEN INSERT (ID) VALUES (s.ID) "
+            "WHEN NOT MATCHED AND s.OP = 'I' THEN INSERT (ID) VALUES (0)",
+        )
+
+
 def test_merge_reports_only_the_operations_its_clauses_name(session: LocalSession) -> None:
     run(session, "INSERT INTO UPDATES_SRC VALUES (3, 'Casablanca', 0, 'D')")
     result = run(session, "MERGE INTO SCREENINGS t USING UPDATES_SRC s ON t.ID = s.ID WHEN MATCHED THEN DELETE")

@@ -51,6 +51,19 @@ def merge(engine: Engine, ast: exp.Merge) -> Result:
     return capture.merge_counts(ast, rows.column(0))
 
 
+def check_whens(ast: exp.Merge) -> None:
+    """A WHEN [NOT] MATCHED clause without AND must be the last of its kind: after it the next one is unreachable,
+    which Snowflake refuses (https://docs.snowflake.com/en/sql-reference/sql/merge, usage notes)."""
+    for matched in (True, False):
+        clauses = [w for w in _whens(ast) if bool(w.args.get("matched")) is matched]
+        if any(w.args.get("condition") is None for w in clauses[:-1]):
+            kind = "WHEN MATCHED" if matched else "WHEN NOT MATCHED"
+            raise LocalEngineError(
+                f"SQL compilation error: MERGE has an unreachable {kind} clause: a {kind} clause without AND must "
+                f"be the last {kind} clause."
+            )
+
+
 def _refuse_nondeterministic(engine: Engine, ast: exp.Merge) -> None:
     """Snowflake's error 100090 when a target row joins several source rows and one of them updates it.
 

@@ -82,6 +82,8 @@ def _run(engine: Engine, statement: Statement, ast: exp.Expr, tracked: TrackedTa
     :mod:`.dml`; the rest through fakesnow."""
     if isinstance(ast, exp.Insert) and ast.args.get("overwrite"):
         return dml.insert_overwrite(engine, ast, tracked)
+    if isinstance(ast, exp.Merge):
+        dml.check_whens(ast)
     result = _tracked_dml(engine, ast, tracked) if tracked is not None else None
     if result is not None:
         return result
