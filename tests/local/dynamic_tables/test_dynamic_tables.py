@@ -371,6 +371,9 @@ def test_reading_a_stream_is_refused(session: LocalSession) -> None:
         "DELETE FROM TOTALS",
         "MERGE INTO TOTALS USING EVENTS ON TOTALS.K = EVENTS.K WHEN MATCHED THEN DELETE",
         "TRUNCATE TABLE TOTALS",
+        # every INTO clause of a multi-table insert is a target (it wrote the dynamic table's storage before)
+        "INSERT ALL INTO EVENTS (K) VALUES (K) INTO TOTALS SELECT 'x' AS K, 1 AS N, 1 AS TOP",
+        "INSERT OVERWRITE FIRST WHEN TRUE THEN INTO TOTALS SELECT 'x' AS K, 1 AS N, 1 AS TOP",
     ],
 )
 def test_dml_on_a_dynamic_table_is_refused(session: LocalSession, statement: str) -> None:

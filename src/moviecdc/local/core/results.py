@@ -57,8 +57,13 @@ def status(message: str, column: str = "status") -> Result:
 
 
 def counts(**named: int) -> Result:
-    """The one-row answer of DML, e.g. ``number of rows inserted``; keys use ``_`` for spaces."""
-    return Result(pa.table({name.replace("_", " "): pa.array([value], pa.int64()) for name, value in named.items()}))
+    """The one-row answer of DML, e.g. ``number of rows inserted``; keys use ``_`` for spaces, and
+    ``multi_joined`` stands for Snowflake's ``multi-joined`` (``number of multi-joined rows updated``)."""
+    return Result(pa.table({_column(name): pa.array([value], pa.int64()) for name, value in named.items()}))
+
+
+def _column(key: str) -> str:
+    return key.replace("multi_joined", "multi-joined").replace("_", " ")
 
 
 def from_records(columns: Sequence[str], records: Sequence[Sequence[Any]], types: Sequence[pa.DataType]) -> Result:

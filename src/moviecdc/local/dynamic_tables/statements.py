@@ -333,19 +333,44 @@ _OPTIONAL = {"OVERWRITE", "INTO", "FROM", "TABLE", "IF", "EXISTS", "TRANSIENT", 
 def guard(engine: Engine, statement: Statement) -> Result:
     """INSERT / UPDATE / DELETE / MERGE / TRUNCATE / DROP TABLE / ALTER TABLE / CREATE OR REPLACE TABLE:
     refused when the target is a dynamic table (Snowflake refuses them too), otherwise run as usual."""
-    target = _target(engine, statement)
-    if target is not None and target in engine.tracked and is_dynamic(engine, target):
-        verb = statement.keywords.split(" ")[0]
-        if verb in ("DROP", "ALTER", "CREATE"):
-            raise LocalEngineError(
-                f"SQL compilation error: Object found is of type 'DYNAMIC_TABLE', not specified type 'TABLE': "
-                f"{target.display}. Use {verb} DYNAMIC TABLE."
-            )
-        raise LocalEngineError(
-            f"Dynamic table {target.display} cannot be changed by {verb}: its rows are defined by its query. "
-            "Change the tables it reads, or its query with CREATE OR ALTER DYNAMIC TABLE."
-        )
+    words = statement.keywords.split(" ")
+    if words[0] == "INSERT" and ({"ALL", "FIRST"} & set(words[1:3])):
+        targets = _multitable_targets(engine, statement)  # INSERT [OVERWRITE] ALL | FIRST: every INTO's table
+    else:
+        targets = [_target(engine, statement)]
+    for target in targets:
+        if target is not None and target in engine.tracked and is_dynamic(engine, target):
+            _refuse_dml(target, statement)
     return run_parsed(engine, statement)
+
+
+def _multitable_targets(engine: Engine, statement: Statement) -> list[ObjectName | None]:
+    try:
+        ast = parse_one(statement.text)
+    except SqlglotError:
+        return []  # run_parsed reports the syntax error
+    if not isinstance(ast, exp.MultitableInserts):
+        return []
+    return [
+        engine.resolve_table(node)
+        for clause in ast.expressions
+        if isinstance(clause, exp.ConditionalInsert) and isinstance(clause.this, exp.Insert)
+        for node in [clause.this.this.this if isinstance(clause.this.this, exp.Schema) else clause.this.this]
+        if isinstance(node, exp.Table)
+    ]
+
+
+def _refuse_dml(target: ObjectName, statement: Statement) -> None:
+    verb = statement.keywords.split(" ")[0]
+    if verb in ("DROP", "ALTER", "CREATE"):
+        raise LocalEngineError(
+            f"SQL compilation error: Object found is of type 'DYNAMIC_TABLE', not specified type 'TABLE': "
+            f"{target.display}. Use {verb} DYNAMIC TABLE."
+        )
+    raise LocalEngineError(
+        f"Dynamic table {target.display} cannot be changed by {verb}: its rows are defined by its query. "
+        "Change the tables it reads, or its query with CREATE OR ALTER DYNAMIC TABLE."
+    )
 
 
 def _target(engine: Engine, statement: Statement) -> ObjectName | None:

@@ -3,5 +3,8 @@ this package adds what Snowflake does around them: ``BEGIN`` / ``COMMIT`` / ``RO
 DDL that would break a tracked table, stream reads and their consumption by DML, and the capture of DML on a
 tracked table (:mod:`moviecdc.local.streams.capture`).
 
+Modules: :mod:`.statements` (``run_parsed``, transaction control) and :mod:`.dml` (the DML forms fakesnow runs
+wrongly or not at all: MERGE without a stream, INSERT ALL / FIRST, INSERT OVERWRITE).
+
 Stands on :mod:`moviecdc.local.core` and :mod:`moviecdc.local.streams`.
 """
