@@ -1,0 +1,31 @@
+"""This family's lines of the routing table (:mod:`moviecdc.local.routes` includes them in order)."""
+
+from __future__ import annotations
+
+from moviecdc.local.account import grants, roles, show_grants, users, warehouses
+from moviecdc.local.core.router import Route, unsupported
+
+ROUTES: tuple[Route, ...] = (
+    Route(r"CREATE (OR REPLACE )?WAREHOUSE", warehouses.create),
+    Route(r"ALTER WAREHOUSE", warehouses.alter),
+    Route(r"DROP WAREHOUSE", warehouses.drop),
+    Route(r"USE WAREHOUSE", warehouses.use),
+    Route(r"SHOW (TERSE )?WAREHOUSES", warehouses.show),
+    Route(
+        r"(CREATE (OR REPLACE )?|ALTER |DROP |SHOW )DATABASE ROLES?",
+        unsupported("DATABASE ROLE", "Use account roles (CREATE ROLE)."),
+    ),
+    Route(r"CREATE (OR REPLACE )?ROLE", roles.create),
+    Route(r"ALTER ROLE", roles.alter),
+    Route(r"DROP ROLE", roles.drop),
+    Route(r"USE ROLE", roles.use),
+    Route(r"USE SECONDARY ROLES", roles.use_secondary),
+    Route(r"SHOW (TERSE )?ROLES", roles.show),
+    Route(r"CREATE (OR REPLACE )?USER", users.create),
+    Route(r"ALTER USER", users.alter),
+    Route(r"DROP USER", users.drop),
+    Route(r"SHOW (TERSE )?USERS", users.show),
+    Route(r"GRANT", grants.grant),
+    Route(r"REVOKE", grants.revoke),
+    Route(r"SHOW (FUTURE )?GRANTS", show_grants.show),
+)
