@@ -72,6 +72,10 @@ def properties(t: Tokens, stop: tuple[str, ...] = ()) -> dict[str, Value]:
             t.i += 1
             continue
         key = t.value().text.upper()
+        if key == "TAG":
+            raise UnsupportedSqlError(
+                "TAG on account objects is not supported by the local engine (tags are recorded only by CREATE TAG)."
+            )
         if not t.accept("="):
             raise LocalEngineError(f"Syntax error: expected = after {key}.")
         found[key] = value(t)
@@ -95,13 +99,15 @@ def already_dropped(name: str) -> str:
 
 
 def object_exists(name: str) -> LocalEngineError:
-    return LocalEngineError(f"SQL compilation error:\nObject '{display_part(name)}' already exists.")
+    return LocalEngineError(f"002002 (42710): SQL compilation error:\nObject '{display_part(name)}' already exists.")
 
 
 def does_not_exist(kind: str, name: str, *, dotted: bool = False) -> LocalEngineError:
     """Snowflake's error for a missing object; ``dotted``: ``name`` is already a displayed qualified name."""
     shown = name if dotted else display_part(name)
-    return LocalEngineError(f"SQL compilation error:\n{kind} '{shown}' does not exist or not authorized.")
+    return LocalEngineError(
+        f"002003 (02000): SQL compilation error:\n{kind} '{shown}' does not exist or not authorized."
+    )
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,9 @@ def rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
             if not isinstance(node, _FUNCTIONS):
                 return node
             value = _value(engine, context, node)
-            literal: exp.Expr = exp.Null() if value is None else exp.Literal.string(value)
-            literal = exp.cast(literal, exp.DataType.Type.VARCHAR)
+            literal: exp.Expr = exp.Literal.string(value) if value is not None else exp.Null()
+            if value is None:
+                literal = exp.cast(literal, exp.DataType.Type.VARCHAR)
             if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
                 return exp.alias_(literal, node.sql(dialect="snowflake"), quoted=True)
             return literal

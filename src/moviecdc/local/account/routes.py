@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from moviecdc.local.account import grants, roles, show_grants, users, warehouses
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from moviecdc.local.account import context, governance, grants, roles, show_grants, users, warehouses
 from moviecdc.local.core.router import Route, unsupported
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from moviecdc.local.core.engine import Engine
 
 ROUTES: tuple[Route, ...] = (
     Route(r"CREATE (OR REPLACE )?WAREHOUSE", warehouses.create),
@@ -28,4 +36,17 @@ ROUTES: tuple[Route, ...] = (
     Route(r"GRANT", grants.grant),
     Route(r"REVOKE", grants.revoke),
     Route(r"SHOW (FUTURE )?GRANTS", show_grants.show),
+    # governance: managed access, comments, tags
+    Route(r"CREATE (OR REPLACE )?(TRANSIENT )?SCHEMA", governance.create_schema),
+    Route(r"ALTER SCHEMA", governance.alter_schema),
+    Route(r"COMMENT", governance.comment),
+    Route(r"CREATE (OR REPLACE )?TAG", governance.create_tag),
+    Route(r"ALTER TAG", governance.alter_tag),
+    Route(r"DROP TAG", governance.drop_tag),
+    Route(r"SHOW TAGS", governance.show_tags),
 )
+
+
+def rewriters(engine: Engine) -> list[Callable[[exp.Expr], exp.Expr]]:
+    """This family's ``engine.rewriters``: the session's CURRENT_ROLE() & co., and the refusal of tag values."""
+    return [context.rewriter(engine), governance.tag_values_rewriter(engine)]

@@ -256,7 +256,9 @@ def use(engine: Engine, statement: Statement) -> Result:
     t.expect("USE", "WAREHOUSE")
     name = account_name(t)
     if not exists(engine, name):
-        raise LocalEngineError("SQL compilation error:\nObject does not exist, or operation cannot be performed.")
+        raise LocalEngineError(
+            "002043 (02000): SQL compilation error:\nObject does not exist, or operation cannot be performed."
+        )
     context.of(engine).warehouse = name
     return status(SUCCESS)
 
