@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from moviecdc.local.account import context, governance, grants, roles, show_grants, users, warehouses
+from moviecdc.local.account import context, governance, grants, parameters, roles, show_grants, users, warehouses
 from moviecdc.local.core.router import Route, unsupported
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ ROUTES: tuple[Route, ...] = (
     Route(r"GRANT", grants.grant),
     Route(r"REVOKE", grants.revoke),
     Route(r"SHOW (FUTURE )?GRANTS", show_grants.show),
+    # session parameters
+    Route(r"ALTER SESSION", parameters.alter_session),
+    Route(r"SHOW PARAMETERS", parameters.show),
+    Route(r"ALTER ACCOUNT", unsupported("ALTER ACCOUNT", "Use ALTER SESSION SET for the session's parameters.")),
     # governance: managed access, comments, tags
     Route(r"CREATE (OR REPLACE )?(TRANSIENT )?SCHEMA", governance.create_schema),
     Route(r"ALTER SCHEMA", governance.alter_schema),
