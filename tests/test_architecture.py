@@ -110,7 +110,8 @@ def test_the_local_core_imports_no_statement_family() -> None:
         # account hands CREATE/ALTER SCHEMA and COMMENT ON to the ordinary path after reading its own clauses
         ("moviecdc.local.account", {CORE, "moviecdc.local.ordinary"}),
         ("moviecdc.local.streams", {CORE}),
-        ("moviecdc.local.ordinary", {CORE, "moviecdc.local.streams"}),
+        # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
+        ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),
         ("moviecdc.local.tasks", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary", "moviecdc.local.streams"}),
         (
             "moviecdc.local.dynamic_tables",

@@ -10,6 +10,7 @@ Every Snowflake database (one DuckDB file with a ``path``) that holds a tracked 
     _MOVIECDC.T<uid>_DATA     a tracked table's rows, with a stable ROW_ID column
     _MOVIECDC.T<uid>_CHANGES  its change log: SEQ, ROW_ID, ACTION, the row image
     _MOVIECDC.S<uid>_INITIAL  rows a SHOW_INITIAL_ROWS stream still has to return as inserts
+    _MOVIECDC.CHANGE_TRACKING tables with CHANGE_TRACKING = TRUE (see dialect/constraints.py)
     _MOVIECDC.DYNAMIC_TABLE*  dynamic tables, their sources and refresh history (see dynamic_catalog.py)
 
 A tracked table's user-visible name becomes a view over ``T<uid>_DATA`` (DuckDB's own ``rowid`` is
@@ -50,6 +51,8 @@ CATALOG_DDL = (
     "TABLE_NAME VARCHAR NOT NULL, MODE VARCHAR NOT NULL, SHOW_INITIAL_ROWS BOOLEAN NOT NULL, "
     "INITIAL_PENDING BOOLEAN NOT NULL, OFFSET_SEQ BIGINT NOT NULL, STALE BOOLEAN NOT NULL, "
     "INVALID_REASON VARCHAR, COMMENT VARCHAR, CREATED_ON TIMESTAMP)",
+    # Tables created or altered with CHANGE_TRACKING = TRUE (moviecdc.local.dialect.constraints).
+    "CREATE TABLE IF NOT EXISTS {db}.{h}.CHANGE_TRACKING (SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL)",
     # Dynamic tables (moviecdc.local.dynamic_tables.catalog): definitions, sources, refresh history.
     "CREATE TABLE IF NOT EXISTS {db}.{h}.DYNAMIC_TABLES ("
     "DT_UID BIGINT NOT NULL, SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL, STORAGE_UID BIGINT NOT NULL, "
@@ -242,9 +245,18 @@ def load_streams(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -
         for r in rows:
             name = ObjectName(r[1], r[2], r[3])
             streams[name] = StreamDef(
-                uid=int(r[0]), name=name, table=ObjectName(db, r[5], r[6]), table_uid=int(r[4]), mode=r[7],
-                show_initial_rows=bool(r[8]), initial_pending=bool(r[9]), offset=int(r[10]), stale=bool(r[11]),
-                invalid_reason=r[12], comment=r[13], created_on=r[14],
+                uid=int(r[0]),
+                name=name,
+                table=ObjectName(db, r[5], r[6]),
+                table_uid=int(r[4]),
+                mode=r[7],
+                show_initial_rows=bool(r[8]),
+                initial_pending=bool(r[9]),
+                offset=int(r[10]),
+                stale=bool(r[11]),
+                invalid_reason=r[12],
+                comment=r[13],
+                created_on=r[14],
             )
     return streams
 
@@ -298,9 +310,21 @@ def insert_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
     con.execute(
         f"INSERT INTO {hidden(stream.catalog_db, 'STREAMS').sql} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            stream.uid, stream.name.database, stream.name.schema, stream.name.name, stream.table_uid,
-            stream.table.schema, stream.table.name, stream.mode, stream.show_initial_rows, stream.initial_pending,
-            stream.offset, stream.stale, stream.invalid_reason, stream.comment, stream.created_on,
+            stream.uid,
+            stream.name.database,
+            stream.name.schema,
+            stream.name.name,
+            stream.table_uid,
+            stream.table.schema,
+            stream.table.name,
+            stream.mode,
+            stream.show_initial_rows,
+            stream.initial_pending,
+            stream.offset,
+            stream.stale,
+            stream.invalid_reason,
+            stream.comment,
+            stream.created_on,
         ],
     )
 
