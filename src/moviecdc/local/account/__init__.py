@@ -3,8 +3,9 @@
 Modules: :mod:`.store` (where account objects live and how they persist with a ``path``), :mod:`.context` (the
 session's current role and warehouse; ``CURRENT_ROLE()``, ``CURRENT_WAREHOUSE()``), :mod:`.clauses` (the
 clauses their DDL shares), :mod:`.warehouses`, :mod:`.roles`, :mod:`.users`, :mod:`.grants`,
-:mod:`.show_grants`, :mod:`.governance` (managed access, comments, tags) and :mod:`.routes` (this family's lines
-of the routing table, and its rewriters).
+:mod:`.show_grants`, :mod:`.governance` (managed access, comments, tags), :mod:`.parameters` (ALTER SESSION,
+SHOW PARAMETERS), :mod:`.unmodelled` (SHOW of objects the engine cannot create) and :mod:`.routes` (this
+family's lines of the routing table, and its rewriters).
 
 Stands on :mod:`moviecdc.local.core`; :mod:`.governance` hands ``CREATE SCHEMA``, ``ALTER SCHEMA`` and
 ``COMMENT ON`` a table to :mod:`moviecdc.local.ordinary` (it adds to those statements, it does not change how

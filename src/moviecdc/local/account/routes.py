@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from moviecdc.local.account import context, governance, grants, parameters, roles, show_grants, users, warehouses
+from moviecdc.local.account import (
+    context,
+    governance,
+    grants,
+    parameters,
+    roles,
+    show_grants,
+    unmodelled,
+    users,
+    warehouses,
+)
 from moviecdc.local.core.router import Route, unsupported
 
 if TYPE_CHECKING:
@@ -48,6 +58,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"ALTER TAG", governance.alter_tag),
     Route(r"DROP TAG", governance.drop_tag),
     Route(r"SHOW TAGS", governance.show_tags),
+    # SHOW of objects the engine cannot create: refused by name
+    Route(unmodelled.PATTERN, unmodelled.refuse),
 )
 
 
