@@ -87,3 +87,19 @@ def test_change_tracking_on_a_table_with_a_stream(s: LocalSession) -> None:
     assert s.sql("ALTER TABLE EVENTS SET CHANGE_TRACKING = TRUE").collect()[0][0] == "Statement executed successfully."
     s.sql("INSERT INTO EVENTS VALUES (1)").collect()
     assert s.sql("SELECT ID FROM EVENTS_STREAM").collect() == [(1,)]
+
+
+def test_create_table_if_not_exists_of_an_existing_table_keeps_its_change_tracking(s: LocalSession) -> None:
+    s.sql("CREATE TABLE EVENTS (ID INT) CHANGE_TRACKING = TRUE").collect()
+    found = s.sql("CREATE TABLE IF NOT EXISTS EVENTS (ID INT)").collect()
+    assert found[0][0] == "EVENTS already exists, statement succeeded."
+    assert constraints.change_tracking(s._engine, ObjectName("MOVIES", "PUBLIC", "EVENTS"))
+
+
+def test_inline_column_comments_are_kept(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/create-table (``<col_name> <col_type> COMMENT '…'``)."""
+    s.sql("CREATE TABLE BOOKINGS (ID INT COMMENT 'booking id', SEATS INT NOT NULL COMMENT 'seats booked')").collect()
+    rows = s.sql(
+        "SELECT COLUMN_NAME, COMMENT FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'BOOKINGS' ORDER BY 1"
+    ).collect()
+    assert [tuple(r) for r in rows] == [("ID", "booking id"), ("SEATS", "seats booked")]

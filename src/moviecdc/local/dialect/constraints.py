@@ -1,4 +1,5 @@
-"""PRIMARY KEY, UNIQUE and FOREIGN KEY as Snowflake has them: accepted, not enforced; and CHANGE_TRACKING.
+"""PRIMARY KEY, UNIQUE and FOREIGN KEY as Snowflake has them: accepted, not enforced; CHANGE_TRACKING; and
+inline column comments (which fakesnow would drop: they are set with COMMENT ON COLUMN once the table exists).
 
 Snowflake "supports defining and maintaining constraints, but doesn't enforce them, except for NOT NULL"
 (https://docs.snowflake.com/en/sql-reference/constraints), and "a PRIMARY KEY constraint implies that the column
@@ -28,6 +29,7 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.catalog import hidden
+from moviecdc.local.core.names import literal, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -48,6 +50,8 @@ class Prepared:
     table: ObjectName | None = None
     change_tracking: bool | None = None
     if_exists: bool = False
+    # Inline column comments (``ID INT COMMENT '…'``), which fakesnow drops: set after the table is made.
+    column_comments: tuple[tuple[str, str], ...] = ()
 
 
 def prepare(engine: Engine, ast: exp.Expr) -> Prepared:
@@ -66,7 +70,7 @@ def prepare(engine: Engine, ast: exp.Expr) -> Prepared:
         tracking = _take_change_tracking(ast)
         _strip_keys(ast)
         # A new table starts without change tracking unless the statement asks for it.
-        return Prepared(ast, table, change_tracking=bool(tracking))
+        return Prepared(ast, table, change_tracking=bool(tracking), column_comments=_take_column_comments(ast))
     tracking = _take_change_tracking(ast)
     actions = [a for a in ast.args.get("actions") or [] if not _unenforced_action(a)]
     if len(actions) == len(ast.args.get("actions") or []) and tracking is None:
@@ -88,6 +92,10 @@ def finish(engine: Engine, prepared: Prepared, result: Result) -> Result:
         raise LocalEngineError(
             f"002003 (42S02): SQL compilation error:\nTable '{table.display}' does not exist or not authorized."
         )
+    if _status(result).endswith("already exists, statement succeeded."):
+        return result  # CREATE … IF NOT EXISTS found the table: nothing changed
+    for column, text in prepared.column_comments:
+        engine.con.execute(f"COMMENT ON COLUMN {table.sql}.{quote(column)} IS {literal(text)}")
     if prepared.change_tracking is None:
         return result
     if not prepared.change_tracking and table.database not in engine.holders("CHANGE_TRACKING"):
@@ -113,6 +121,31 @@ def change_tracking(engine: Engine, table: ObjectName) -> bool:
         f"SELECT 1 FROM {recorded} WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?", [table.schema, table.name]
     ).fetchall()
     return bool(rows)
+
+
+def _status(result: Result) -> str:
+    table = result.table
+    if table.num_columns == 1 and table.num_rows == 1 and table.column_names[0] == "status":
+        return str(table.column(0)[0])
+    return ""
+
+
+def _take_column_comments(ast: exp.Expr) -> tuple[tuple[str, str], ...]:
+    """Remove ``COMMENT '…'`` from the column definitions of a CREATE TABLE and return (column, comment) pairs."""
+    schema = ast.this if isinstance(ast.this, exp.Schema) else None
+    found: list[tuple[str, str]] = []
+    for column in schema.expressions if schema is not None else []:
+        if not isinstance(column, exp.ColumnDef):
+            continue
+        constraints = column.args.get("constraints") or []
+        comments = [c for c in constraints if isinstance(c.args.get("kind"), exp.CommentColumnConstraint)]
+        for comment in comments:
+            ident = column.this
+            name = ident.name if ident.args.get("quoted") else ident.name.upper()
+            found.append((name, comment.args["kind"].this.name))
+        if comments:
+            column.set("constraints", [c for c in constraints if c not in comments] or None)
+    return tuple(found)
 
 
 def _take_change_tracking(ast: exp.Expr) -> bool | None:
