@@ -107,8 +107,9 @@ def test_the_local_core_imports_no_statement_family() -> None:
     ("family", "allowed"),
     [
         ("moviecdc.local.dialect", {CORE}),
-        # account hands CREATE/ALTER SCHEMA and COMMENT ON to the ordinary path after reading its own clauses
-        ("moviecdc.local.account", {CORE, "moviecdc.local.ordinary"}),
+        # account hands CREATE/ALTER SCHEMA, COMMENT ON and SHOW TABLES to the ordinary path after reading its own
+        # clauses, and reads CHANGE_TRACKING as the dialect's constraints module records it
+        ("moviecdc.local.account", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary"}),
         ("moviecdc.local.streams", {CORE}),
         # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),

@@ -103,3 +103,12 @@ def test_inline_column_comments_are_kept(s: LocalSession) -> None:
         "SELECT COLUMN_NAME, COMMENT FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'BOOKINGS' ORDER BY 1"
     ).collect()
     assert [tuple(r) for r in rows] == [("ID", "booking id"), ("SEATS", "seats booked")]
+
+
+def test_show_tables_answers_change_tracking(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/show-tables (column ``change_tracking``: ON | OFF)."""
+    s.sql("CREATE TABLE EVENTS (ID INT) CHANGE_TRACKING = TRUE").collect()
+    s.sql("CREATE TABLE SEATS (ID INT)").collect()
+    assert {r.name: r.change_tracking for r in s.sql("SHOW TABLES").collect()} == {"EVENTS": "ON", "SEATS": "OFF"}
+    s.sql("ALTER TABLE SEATS SET CHANGE_TRACKING = TRUE").collect()
+    assert {r.name: r.change_tracking for r in s.sql("SHOW TABLES").collect()} == {"EVENTS": "ON", "SEATS": "ON"}

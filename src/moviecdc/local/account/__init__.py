@@ -7,8 +7,9 @@ clauses their DDL shares), :mod:`.warehouses`, :mod:`.roles`, :mod:`.users`, :mo
 SHOW PARAMETERS), :mod:`.unmodelled` (SHOW of objects the engine cannot create) and :mod:`.routes` (this
 family's lines of the routing table, and its rewriters).
 
-Stands on :mod:`moviecdc.local.core`; :mod:`.governance` hands ``CREATE SCHEMA``, ``ALTER SCHEMA`` and
-``COMMENT ON`` a table to :mod:`moviecdc.local.ordinary` (it adds to those statements, it does not change how
-they run). Everything here is recorded and answered by SHOW as Snowflake answers it; nothing is enforced:
-access control is not emulated (a local session may do anything).
+Stands on :mod:`moviecdc.local.core`; :mod:`.governance` hands ``CREATE SCHEMA``, ``ALTER SCHEMA``,
+``COMMENT ON`` a table and ``SHOW TABLES`` to :mod:`moviecdc.local.ordinary` (it adds to those statements, it
+does not change how they run), and reads CHANGE_TRACKING from :mod:`moviecdc.local.dialect.constraints`.
+Everything here is recorded and answered by SHOW as Snowflake answers it; nothing is enforced: access control is
+not emulated (a local session may do anything).
 """

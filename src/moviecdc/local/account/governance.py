@@ -6,6 +6,8 @@
 - ``COMMENT [IF EXISTS] ON <object> IS '…'`` (https://docs.snowflake.com/en/sql-reference/sql/comment): tables,
   views, schemas, databases and columns keep their comment in DuckDB (fakesnow), warehouses, roles and users in
   the account store; the answer is Snowflake's "Statement executed successfully.".
+- ``SHOW TABLES`` answers ``change_tracking`` ON for the tables created or altered with CHANGE_TRACKING = TRUE
+  (:mod:`moviecdc.local.dialect.constraints` records it).
 - ``CREATE / ALTER / DROP TAG`` and ``SHOW TAGS`` (https://docs.snowflake.com/en/sql-reference/sql/create-tag,
   https://docs.snowflake.com/en/sql-reference/sql/show-tags) are recorded; setting a tag's value on an object
   (``ALTER … SET TAG``, ``WITH TAG``) is refused with UnsupportedSqlError (tag values are not recorded).
@@ -39,6 +41,7 @@ from moviecdc.local.core.results import SUCCESS, Result, from_records, status
 from moviecdc.local.core.router import Statement
 from moviecdc.local.core.show_filters import parse_show
 from moviecdc.local.core.tokens import Tokens
+from moviecdc.local.dialect import constraints
 from moviecdc.local.ordinary.statements import run_parsed
 
 if TYPE_CHECKING:
@@ -150,6 +153,29 @@ def comment(engine: Engine, statement: Statement) -> Result:
             return status(SUCCESS)
     run_parsed(engine, statement)  # tables, views, schemas, databases, columns: DuckDB keeps the comment
     return status(SUCCESS)
+
+
+# -- SHOW TABLES' change_tracking ---------------------------------------------------------------------------
+
+
+def show_tables(engine: Engine, statement: Statement) -> Result:
+    """SHOW TABLES as fakesnow answers it, with ``change_tracking`` ON for the tables CHANGE_TRACKING = TRUE
+    was set on (https://docs.snowflake.com/en/sql-reference/sql/show-tables); fakesnow answers OFF for all."""
+    result = run_parsed(engine, statement)
+    table = result.table
+    needed = ("database_name", "schema_name", "name", "change_tracking")
+    if not all(column in table.column_names for column in needed):
+        return result
+    tracked = constraints.change_tracked(engine)
+    if not tracked:
+        return result
+    rows = zip(*(table.column(c).to_pylist() for c in needed[:3]), strict=True)
+    flags = [
+        "ON" if ObjectName(str(d), str(s), str(n)) in tracked else old
+        for (d, s, n), old in zip(rows, table.column("change_tracking").to_pylist(), strict=True)
+    ]
+    index = table.column_names.index("change_tracking")
+    return Result(table.set_column(index, "change_tracking", pa.array(flags, pa.string())))
 
 
 # -- tags ---------------------------------------------------------------------------------------------------

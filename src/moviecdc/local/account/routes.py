@@ -58,6 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"ALTER TAG", governance.alter_tag),
     Route(r"DROP TAG", governance.drop_tag),
     Route(r"SHOW TAGS", governance.show_tags),
+    Route(r"SHOW TABLES", governance.show_tables),
     # SHOW of objects the engine cannot create: refused by name
     Route(unmodelled.PATTERN, unmodelled.refuse),
 )

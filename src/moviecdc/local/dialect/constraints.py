@@ -29,11 +29,10 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.catalog import hidden
-from moviecdc.local.core.names import literal, quote
+from moviecdc.local.core.names import ObjectName, literal, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
-    from moviecdc.local.core.names import ObjectName
     from moviecdc.local.core.results import Result
 
 _TABLE_KEYS = (exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint)
@@ -121,6 +120,15 @@ def change_tracking(engine: Engine, table: ObjectName) -> bool:
         f"SELECT 1 FROM {recorded} WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?", [table.schema, table.name]
     ).fetchall()
     return bool(rows)
+
+
+def change_tracked(engine: Engine) -> set[ObjectName]:
+    """Every table recorded with CHANGE_TRACKING = TRUE, in every attached database."""
+    found: set[ObjectName] = set()
+    for database in engine.holders("CHANGE_TRACKING"):
+        rows = engine.con.execute(f"SELECT SCHEMA_NAME, TABLE_NAME FROM {hidden(database, 'CHANGE_TRACKING').sql}")
+        found.update(ObjectName(database, schema, name) for schema, name in rows.fetchall())
+    return found
 
 
 def _status(result: Result) -> str:
