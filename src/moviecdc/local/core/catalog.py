@@ -245,18 +245,9 @@ def load_streams(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -
         for r in rows:
             name = ObjectName(r[1], r[2], r[3])
             streams[name] = StreamDef(
-                uid=int(r[0]),
-                name=name,
-                table=ObjectName(db, r[5], r[6]),
-                table_uid=int(r[4]),
-                mode=r[7],
-                show_initial_rows=bool(r[8]),
-                initial_pending=bool(r[9]),
-                offset=int(r[10]),
-                stale=bool(r[11]),
-                invalid_reason=r[12],
-                comment=r[13],
-                created_on=r[14],
+                uid=int(r[0]), name=name, table=ObjectName(db, r[5], r[6]), table_uid=int(r[4]), mode=r[7],
+                show_initial_rows=bool(r[8]), initial_pending=bool(r[9]), offset=int(r[10]), stale=bool(r[11]),
+                invalid_reason=r[12], comment=r[13], created_on=r[14],
             )
     return streams
 
@@ -310,21 +301,9 @@ def insert_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
     con.execute(
         f"INSERT INTO {hidden(stream.catalog_db, 'STREAMS').sql} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            stream.uid,
-            stream.name.database,
-            stream.name.schema,
-            stream.name.name,
-            stream.table_uid,
-            stream.table.schema,
-            stream.table.name,
-            stream.mode,
-            stream.show_initial_rows,
-            stream.initial_pending,
-            stream.offset,
-            stream.stale,
-            stream.invalid_reason,
-            stream.comment,
-            stream.created_on,
+            stream.uid, stream.name.database, stream.name.schema, stream.name.name, stream.table_uid,
+            stream.table.schema, stream.table.name, stream.mode, stream.show_initial_rows, stream.initial_pending,
+            stream.offset, stream.stale, stream.invalid_reason, stream.comment, stream.created_on,
         ],
     )
 

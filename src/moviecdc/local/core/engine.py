@@ -48,7 +48,9 @@ Rewriter = Callable[[exp.Expr], exp.Expr]
 class Engine:
     """Shared state of one local session; see the module docstring."""
 
-    def __init__(self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None) -> None:
+    def __init__(
+        self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None
+    ) -> None:
         self.path = path
         self.lock = threading.RLock()
         with quiet():
