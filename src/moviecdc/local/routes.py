@@ -12,6 +12,7 @@ tasks and hand the statement on).
 
 from __future__ import annotations
 
+from moviecdc.local.account.routes import ROUTES as ACCOUNT_ROUTES
 from moviecdc.local.core.router import Route, Router, unsupported
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
@@ -52,6 +53,8 @@ ROUTES: tuple[Route, ...] = (
         r"|CREATE OR REPLACE ((TRANSIENT|TEMPORARY|TEMP|LOCAL|GLOBAL|VOLATILE) )*TABLE",
         dynamic.guard,
     ),
+    # warehouses, roles, users, grants, session parameters, governance (moviecdc.local.account.routes)
+    *ACCOUNT_ROUTES,
     # not emulated
     Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
 )

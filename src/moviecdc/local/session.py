@@ -22,6 +22,8 @@ from fakesnow.pandas_tools import sql_type
 
 from moviecdc.errors import LocalEngineError, MoviecdcError
 from moviecdc.local import scheduler
+from moviecdc.local.account import routes as account_routes
+from moviecdc.local.account import store as account_store
 from moviecdc.local.core import catalog
 from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
 from moviecdc.local.core.engine import Engine, quiet
@@ -83,7 +85,9 @@ class LocalSession:
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
         engine.rewriters.append(unqualify_set_targets)
+        engine.rewriters.extend(account_routes.rewriters(engine))
         with engine.lock, quiet():
+            account_store.open_store(engine)
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None
         if self._scheduler is not None:

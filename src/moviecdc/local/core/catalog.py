@@ -10,6 +10,7 @@ Every Snowflake database (one DuckDB file with a ``path``) that holds a tracked 
     _MOVIECDC.T<uid>_DATA     a tracked table's rows, with a stable ROW_ID column
     _MOVIECDC.T<uid>_CHANGES  its change log: SEQ, ROW_ID, ACTION, the row image
     _MOVIECDC.S<uid>_INITIAL  rows a SHOW_INITIAL_ROWS stream still has to return as inserts
+    _MOVIECDC.CHANGE_TRACKING tables with CHANGE_TRACKING = TRUE (see dialect/constraints.py)
     _MOVIECDC.DYNAMIC_TABLE*  dynamic tables, their sources and refresh history (see dynamic_catalog.py)
 
 A tracked table's user-visible name becomes a view over ``T<uid>_DATA`` (DuckDB's own ``rowid`` is
@@ -50,6 +51,8 @@ CATALOG_DDL = (
     "TABLE_NAME VARCHAR NOT NULL, MODE VARCHAR NOT NULL, SHOW_INITIAL_ROWS BOOLEAN NOT NULL, "
     "INITIAL_PENDING BOOLEAN NOT NULL, OFFSET_SEQ BIGINT NOT NULL, STALE BOOLEAN NOT NULL, "
     "INVALID_REASON VARCHAR, COMMENT VARCHAR, CREATED_ON TIMESTAMP)",
+    # Tables created or altered with CHANGE_TRACKING = TRUE (moviecdc.local.dialect.constraints).
+    "CREATE TABLE IF NOT EXISTS {db}.{h}.CHANGE_TRACKING (SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL)",
     # Dynamic tables (moviecdc.local.dynamic_tables.catalog): definitions, sources, refresh history.
     "CREATE TABLE IF NOT EXISTS {db}.{h}.DYNAMIC_TABLES ("
     "DT_UID BIGINT NOT NULL, SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL, STORAGE_UID BIGINT NOT NULL, "

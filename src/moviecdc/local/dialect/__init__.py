@@ -2,6 +2,8 @@
 
 - :mod:`.errors`: foreign exceptions (DuckDB, sqlglot, fakesnow, the connector) become moviecdc errors, with
   Snowflake's error code when the failure carries one.
+- :mod:`.constraints`: PRIMARY KEY / UNIQUE / FOREIGN KEY accepted and not enforced (a primary key's columns
+  NOT NULL), CHANGE_TRACKING recorded.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """

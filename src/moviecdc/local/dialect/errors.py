@@ -7,6 +7,7 @@ the failure carries one. A failed task run records that pair in ``TASK_HISTORY``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -17,6 +18,9 @@ from moviecdc.errors import LocalEngineError, MoviecdcError, UnsupportedSqlError
 
 # fakesnow raises ProgrammingError(errno=9999) for SQL it does not translate.
 _NOT_TRANSLATED = 9999
+# A SHOW whose objects fakesnow does not know: it queries a table named after them, or DuckDB cannot parse it.
+_SHOW = re.compile(r"\s*SHOW\s+(TERSE\s+)?\w+", re.IGNORECASE)
+_UNKNOWN_SHOW = ("Table with name", "Parser Error")
 
 
 def unsupported(error: Exception) -> bool:
@@ -47,4 +51,8 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    shown = _SHOW.match(text)
+    if shown and any(sign in message for sign in _UNKNOWN_SHOW):
+        what = " ".join(shown.group(0).split()).upper()
+        return UnsupportedSqlError(f"{what} is not supported by the local engine.{where}")
     return LocalEngineError(f"{message}{where}")

@@ -4,8 +4,9 @@ The path of a parsed statement:
 
 1. the engine's rewriters run (a hook for the clock of the next issue), then every
    ``SYSTEM$STREAM_HAS_DATA('…')`` becomes a boolean literal;
-2. DDL (CREATE / DROP / ALTER) commits an open transaction first, as Snowflake does; DDL that would
-   break a tracked table (DROP, CREATE OR REPLACE, ALTER) is handled here;
+2. DDL (CREATE / DROP / ALTER) commits an open transaction first, as Snowflake does; key constraints Snowflake
+   does not enforce are removed and CHANGE_TRACKING recorded (:mod:`moviecdc.local.dialect.constraints`); DDL
+   that would break a tracked table (DROP, CREATE OR REPLACE, ALTER) is handled here;
 3. anything else runs in a transaction: streams it reads are materialised, DML on a tracked table goes
    through :mod:`moviecdc.local.streams.capture`, the rest through fakesnow; a DML statement that read a stream
    moves the stream's offset before the transaction commits.
@@ -23,6 +24,7 @@ from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import SUCCESS, Result, status
+from moviecdc.local.dialect import constraints
 from moviecdc.local.ordinary import dml
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
@@ -133,6 +135,14 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
     engine.implicit_commit()
     if isinstance(ast, exp.Command):
         return _fakesnow(engine, ast)
+    # Keys Snowflake does not enforce are removed, CHANGE_TRACKING recorded (dialect/constraints.py).
+    prepared = constraints.prepare(engine, ast)
+    if prepared.ast is None:
+        return constraints.finish(engine, prepared, status(SUCCESS))
+    return constraints.finish(engine, prepared, _table_ddl(engine, prepared.ast))
+
+
+def _table_ddl(engine: Engine, ast: exp.Expr) -> Result:
     kind = str(ast.args.get("kind") or "").upper()
     node = ast.this if isinstance(ast.this, exp.Table) else ast.find(exp.Table)
     creates = kind in ("TABLE", "VIEW", "DATABASE", "SCHEMA") and isinstance(ast, exp.Create)
