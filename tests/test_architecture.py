@@ -107,6 +107,7 @@ def test_the_local_core_imports_no_statement_family() -> None:
     ("family", "allowed"),
     [
         ("moviecdc.local.dialect", {CORE}),
+        ("moviecdc.local.context", {CORE}),
         ("moviecdc.local.streams", {CORE}),
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.streams"}),
         ("moviecdc.local.tasks", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary", "moviecdc.local.streams"}),

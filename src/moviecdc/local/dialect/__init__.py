@@ -2,6 +2,8 @@
 
 - :mod:`.errors`: foreign exceptions (DuckDB, sqlglot, fakesnow, the connector) become moviecdc errors, with
   Snowflake's error code when the failure carries one.
+- :mod:`.context_functions`: ``CURRENT_DATABASE()`` / ``CURRENT_SCHEMA()`` answer the session's context (NULL
+  without one), not DuckDB's search path.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """
