@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.cdc_model import expected_gold, expected_silver
 
 from moviecdc.local import LocalSession
-from tests.cdc_model import expected_gold, expected_silver
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = "MOVIES.PUBLIC.RAW_MOVIES_BOOKING"
@@ -36,7 +36,13 @@ def _env() -> dict[str, str]:
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "moviecdc", *args], capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300
+        [sys.executable, "-m", "moviecdc", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, f"moviecdc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -44,13 +50,16 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def python(code: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300, check=False
     )
     assert result.returncode == 0, f"child process failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
-def gold_and_oracle(folder: Path) -> tuple[dict[str, tuple[int, int, Decimal, int]], dict[str, tuple[int, int, Decimal, int]]]:
+Gold = dict[str, tuple[int, int, Decimal, int]]
+
+
+def gold_and_oracle(folder: Path) -> tuple[Gold, Gold]:
     """Gold as the engine holds it, and Gold computed in plain Python from the raw table (reopened without
     database=, in this process)."""
     with LocalSession(folder) as session:
@@ -117,10 +126,14 @@ def test_local_session_without_database_reopened_in_two_processes_keeps_ingestin
     failures = json.loads(python(SECOND_RUN.replace("sys.argv[1]", repr(str(folder)))))
     assert failures == []
     gold, oracle = gold_and_oracle(folder)
-    assert gold == oracle == {
-        "M1": (2, 1, Decimal("8.50"), 1),
-        "M2": (1, 3, Decimal("36.00"), 0),
-    }
+    assert (
+        gold
+        == oracle
+        == {
+            "M1": (2, 1, Decimal("8.50"), 1),
+            "M2": (1, 3, Decimal("36.00"), 0),
+        }
+    )
     assert all(isinstance(v[2], Decimal) for v in gold.values())
 
 

@@ -90,7 +90,9 @@ def create_database(engine: Engine, statement: Statement) -> Result:
                 f"CREATE OR REPLACE DATABASE of the existing database {display_part(database)} is not supported by "
                 "the local engine (it would drop every object in it). Drop its schemas, or pick a new name."
             )
-        raise LocalEngineError(f"002002 (42710): SQL compilation error:\nObject '{display_part(database)}' already exists.")
+        raise LocalEngineError(
+            f"002002 (42710): SQL compilation error:\nObject '{display_part(database)}' already exists."
+        )
     if database.lower() in _NOT_DATABASES:
         raise UnsupportedSqlError(
             f"The local engine cannot create a database named {display_part(database)}: DuckDB reserves that name. "

@@ -7,10 +7,15 @@ https://docs.snowflake.com/en/sql-reference/functions/current_schema), and in a 
 own database and schema. So each call becomes a string literal (or NULL) when the statement runs; the literal
 is part of the statement's text, so its translation is cached per context, as before.
 
+When a database and a schema are current, DuckDB's search path is exactly them (``Engine.use``) and its own
+functions already answer right: the statement is left alone, without walking its tree (the pipeline's hot
+path, where every statement runs with a context, pays nothing). An unaliased call's column keeps DuckDB's name
+(``current_database()``) either way.
+
 >>> from fakesnow.dialect import parse_one
 >>> rewrite = rewriter(lambda: "MOVIES", lambda: None, lambda node: None)
 >>> print(rewrite(parse_one("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA() AS S")).sql(dialect="snowflake"))
-SELECT 'MOVIES' AS "CURRENT_DATABASE()", CAST(NULL AS VARCHAR) AS S
+SELECT 'MOVIES' AS "current_database()", CAST(NULL AS VARCHAR) AS S
 """
 
 from __future__ import annotations
@@ -33,14 +38,17 @@ def rewriter(
     view (the context of a ``CREATE VIEW``'s calls)."""
 
     def rewrite(ast: exp.Expr) -> exp.Expr:
+        values = (database(), schema())
+        view = isinstance(ast, exp.Create) and str(ast.args.get("kind") or "").upper() == "VIEW"
+        if values[0] is not None and values[1] not in (None, "INFORMATION_SCHEMA") and not view:
+            return ast  # DuckDB's functions answer the same (see the module docstring)
         if ast.find(*_FUNCTIONS) is None:
             return ast
-        values = (database(), schema())
-        if isinstance(ast, exp.Create) and str(ast.args.get("kind") or "").upper() == "VIEW":
+        if view:
             target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
-            view = resolve(target) if isinstance(target, exp.Table) else None
-            if view is not None:
-                values = (view.database, view.schema)
+            name = resolve(target) if isinstance(target, exp.Table) else None
+            if name is not None:
+                values = (name.database, name.schema)
 
         def visit(node: exp.Expr) -> exp.Expr:
             if not isinstance(node, _FUNCTIONS):
@@ -50,8 +58,8 @@ def rewriter(
             if value is None:
                 literal = exp.cast(literal, exp.DataType.Type.VARCHAR)
             if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
-                # Snowflake names an unaliased call's column after the call's text.
-                return exp.alias_(literal, f"{node.sql(dialect='snowflake').upper()}", quoted=True)
+                # the column's name DuckDB gives the call (Snowflake's would be upper case: see the docstring)
+                return exp.alias_(literal, f"{node.sql(dialect='duckdb').lower()}", quoted=True)
             return literal
 
         return ast.transform(visit, copy=False)

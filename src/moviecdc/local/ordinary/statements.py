@@ -115,6 +115,9 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
     if creates and ast.args.get("exists") and isinstance(node, exp.Table) and _exists(engine, kind, node):
         label = _ident_text(node.args["db"]) if kind == "SCHEMA" else _resolved_part(node)
         return status(f"{display_part(label)} already exists, statement succeeded.")
+    if kind == "SCHEMA" and isinstance(ast, exp.Create) and not ast.args.get("replace") and _exists(engine, kind, node):
+        label = display_part(_ident_text(node.args["db"])) if isinstance(node, exp.Table) else ""
+        raise LocalEngineError(f"002002 (42710): SQL compilation error:\nObject '{label}' already exists.")
     name = engine.resolve_table(node) if isinstance(node, exp.Table) and kind in ("TABLE", "VIEW") else None
     tracked = engine.tracked.get(name) if name is not None else None
     if tracked is not None:
@@ -143,11 +146,17 @@ def _ddl(engine: Engine, ast: exp.Expr) -> Result:
             "A view over a stream is not supported by the local engine (its delta exists only while a statement "
             "reads it). Select from the stream directly."
         )
+    context = (engine.database, engine.schema)
     try:
         result = _fakesnow(engine, ast)
     finally:
         streams.drop_temp(engine, read)
         engine.invalidate()
+    if isinstance(ast, exp.Drop) and kind == "SCHEMA" and isinstance(node, exp.Table):
+        # fakesnow forgets the current schema when one of the same name is dropped in any database; the
+        # session loses it only when the dropped schema is the current one (then it has none, as Snowflake).
+        dropped = (_ident_text(node.args["catalog"]) if node.args.get("catalog") else context[0], _resolved_db(node))
+        engine.use(context[0], None if dropped == context else context[1])
     return result
 
 
@@ -191,6 +200,11 @@ def _resolved_part(node: exp.Expr | None) -> str:
         ident = node.this
         return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
     return ""
+
+
+def _resolved_db(node: exp.Table) -> str | None:
+    ident = node.args.get("db")
+    return _ident_text(ident) if isinstance(ident, exp.Identifier) else None
 
 
 def _ident_text(ident: exp.Identifier) -> str:
