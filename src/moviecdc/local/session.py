@@ -22,7 +22,7 @@ from fakesnow.pandas_tools import sql_type
 
 from moviecdc.errors import LocalEngineError, MoviecdcError
 from moviecdc.local import scheduler
-from moviecdc.local.core import catalog
+from moviecdc.local.core import catalog, script
 from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
 from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
@@ -38,6 +38,7 @@ from moviecdc.local.tasks import history as task_history
 
 if TYPE_CHECKING:
     import pandas as pd
+    from snowflake.snowpark import Row
 
 
 class LocalSession:
@@ -154,7 +155,7 @@ class LocalSession:
         return LocalDataFrame(lambda: self.execute(query), query)
 
     def execute(self, query: str) -> Result:
-        """Run one statement now and return its result."""
+        """Run one statement now and return its result (several statements: :meth:`execute_script`)."""
         statement = Statement.of(query)
         self._check_open()
         with self._engine.lock, quiet():
@@ -163,6 +164,29 @@ class LocalSession:
                 return self._route(statement)
             except Exception as e:
                 raise _translate(e, statement.text) from e
+
+    def execute_script(self, text: str) -> list[list[Row]]:
+        """Run a script of several statements, in order; return each statement's rows, in order.
+
+        ``sql()`` takes one statement, as Snowflake does by default (a text of several is refused with error
+        000008); this is the explicit way to run several, like the connector's ``execute_string``. Statements
+        are split where Snowflake splits them (not at a ``;`` inside a string, a quoted name, a ``$$`` body or a
+        comment). Each runs as its own ``sql()`` would: the first that fails raises, naming it, and the ones
+        after it do not run, while the ones before it stay done (wrap the script in ``BEGIN`` … ``COMMIT`` to
+        make it all-or-nothing). Snowflake Scripting blocks are refused before anything runs.
+
+        >>> with LocalSession() as session:
+        ...     results = session.execute_script('''
+        ...         CREATE DATABASE D;  -- D.PUBLIC becomes current
+        ...         CREATE TABLE T (A INT, B VARCHAR);
+        ...         INSERT INTO T VALUES (1, 'x;y');
+        ...         SELECT * FROM T;
+        ...     ''')
+        >>> results[-1]
+        [Row(A=1, B='x;y')]
+        """
+        statements = script.split(text)
+        return [self.execute(statement).rows() for statement in statements]
 
     def _route(self, statement: Statement) -> Result:
         return self._router.handler_for(statement)(self._engine, statement)
