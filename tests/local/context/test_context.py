@@ -15,6 +15,7 @@ use; in a view's definition, the view's own).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from snowflake.snowpark import Row
@@ -173,3 +174,31 @@ def test_a_task_runs_in_its_own_database_and_schema() -> None:
         rows = session.sql("SELECT DB, SCH, TS FROM A.JOBS.LOG").collect()
         assert [tuple(r)[:2] for r in rows] == [("A", "JOBS")]
         assert session.sql("SELECT COUNT(*) AS N FROM B.PUBLIC.LOG").collect() == [Row(N=0)]
+
+
+def test_drop_database(tmp_path: Path) -> None:
+    """DROP DATABASE https://docs.snowflake.com/en/sql-reference/sql/drop-database: the database goes with what
+    it holds (here its file too); dropping the current one leaves no current database (the docs do not say;
+    nothing is left to be current). Before, fakesnow answered with a raw DuckDB parser error."""
+    with LocalSession(tmp_path) as session:
+        session.sql("CREATE DATABASE X").collect()
+        session.sql("CREATE TABLE T (A INT)").collect()
+        session.sql("CREATE STREAM S ON TABLE T").collect()
+        session.sql("CREATE DATABASE Y").collect()
+        assert session.sql("DROP DATABASE X").collect() == [Row(status="X successfully dropped.")]
+        assert context(session) == ("Y", "PUBLIC")
+        assert session.sql("DROP DATABASE Y CASCADE").collect() == [Row(status="Y successfully dropped.")]
+        assert context(session) == (None, None)
+        assert session.sql("DROP DATABASE IF EXISTS Y").collect() == [
+            Row(status="Drop statement executed successfully (Y already dropped).")
+        ]
+        with pytest.raises(LocalEngineError) as info:
+            session.sql("DROP DATABASE Y").collect()
+        assert str(info.value).splitlines()[:2] == [
+            "002003 (02000): SQL compilation error:",
+            "Database 'Y' does not exist or not authorized.",
+        ]
+        session.sql("CREATE DATABASE X").collect()  # a new, empty X
+        assert session.sql("SELECT COUNT(*) AS N FROM X.INFORMATION_SCHEMA.TABLES").collect() == [Row(N=0)]
+        assert session.sql("SHOW STREAMS IN ACCOUNT").collect() == []
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["X.db"]

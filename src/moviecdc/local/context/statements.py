@@ -130,3 +130,41 @@ def _resolved(ident: exp.Expr) -> str:
     if not isinstance(ident, exp.Identifier):
         raise LocalEngineError(f"{ident.sql(dialect='snowflake')} is not a name.")
     return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
+
+
+def drop_database(engine: Engine, statement: Statement) -> Result:
+    """DROP DATABASE [IF EXISTS] db [CASCADE | RESTRICT]: the database and everything in it (its file, with a
+    path); a session whose current database it was has none afterwards.
+
+    https://docs.snowflake.com/en/sql-reference/sql/drop-database. DuckDB has no DROP DATABASE: the database is
+    detached and its file removed. Time Travel (UNDROP DATABASE) is not emulated.
+    """
+    ast = parse_one(statement.text)
+    tables = ast.args.get("tables") or [] if isinstance(ast, exp.Drop) else []
+    node = tables[0] if len(tables) == 1 else None
+    if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Identifier) or node.args.get("db"):
+        raise LocalEngineError(f"DROP DATABASE takes one name; got {statement.text}.")
+    database = _resolved(node.this)
+    engine.implicit_commit()
+    if not database_exists(engine, database):
+        if ast.args.get("exists"):
+            return status(f"Drop statement executed successfully ({display_part(database)} already dropped).")
+        raise LocalEngineError(
+            f"002003 (02000): SQL compilation error:\nDatabase '{display_part(database)}' does not exist or not "
+            "authorized."
+        )
+    current = (engine.database, engine.schema)
+    engine.use(None, None)  # DuckDB cannot detach the database its search path is in
+    try:
+        engine.con.execute(f"DETACH DATABASE {quote(database)}")
+    except BaseException:
+        engine.use(*current)
+        raise
+    finally:
+        engine.invalidate()
+    if current[0] != database:
+        engine.use(*current)
+    if engine.path is not None:
+        for suffix in (".db", ".db.wal"):
+            (engine.path / f"{database}{suffix}").unlink(missing_ok=True)
+    return status(f"{display_part(database)} successfully dropped.")
