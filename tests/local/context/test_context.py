@@ -202,3 +202,20 @@ def test_drop_database(tmp_path: Path) -> None:
         assert session.sql("SELECT COUNT(*) AS N FROM X.INFORMATION_SCHEMA.TABLES").collect() == [Row(N=0)]
         assert session.sql("SHOW STREAMS IN ACCOUNT").collect() == []
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["X.db"]
+
+
+def test_create_or_replace_schema_replaces_it_and_makes_it_current(session: LocalSession) -> None:
+    """CREATE SCHEMA https://docs.snowflake.com/en/sql-reference/sql/create-schema: OR REPLACE drops the old schema
+    with its objects; the new, empty one becomes current. Before, DuckDB's "Dependency Error" came back."""
+    session.sql("CREATE DATABASE D").collect()
+    session.sql('CREATE SCHEMA "low"').collect()
+    session.sql("CREATE TABLE T (A INT)").collect()
+    session.sql("CREATE STREAM S ON TABLE T").collect()
+    session.sql("CREATE TASK K AS SELECT 1").collect()
+    session.sql("USE SCHEMA PUBLIC").collect()
+    assert session.sql('CREATE OR REPLACE SCHEMA "low"').collect() == [Row(status="Schema low successfully created.")]
+    assert context(session) == ("D", "low")
+    tables = "SELECT COUNT(*) AS N FROM D.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'low'"
+    assert session.sql(tables).collect() == [Row(N=0)]
+    assert session.sql("SHOW STREAMS IN ACCOUNT").collect() == []
+    assert session.sql("SHOW TASKS IN ACCOUNT").collect() == []
