@@ -102,3 +102,18 @@ def test_split() -> None:
         "SELECT F()",
     ]
     assert split("BEGIN; SELECT 1; COMMIT") == ["BEGIN", "SELECT 1", "COMMIT"]
+
+
+def test_the_printed_plan_runs_as_a_script(capsys: pytest.CaptureFixture[str]) -> None:
+    """``moviecdc plan`` prints the deploy as one script (statements ending in ``;``, ``--`` comments): the text a
+    user pastes into a worksheet runs through ``execute_script`` and leaves the pipeline deployed."""
+    from moviecdc.cli import main
+
+    assert main(["plan"]) == 0
+    text = capsys.readouterr().out
+    with LocalSession() as session:
+        results = session.execute_script(text)
+        assert results[0] == [Row(status="Database MOVIES successfully created.")]
+        assert len(results) == len(split(text)) > 10
+        tasks = session.sql("SHOW TASKS IN ACCOUNT").collect()
+        assert [(t["name"], t["state"]) for t in tasks] == [("INGEST_MOVIES_BOOKING_CDC_EVENTS", "started")]
