@@ -114,6 +114,7 @@ def test_the_local_core_imports_no_statement_family() -> None:
         # account hands CREATE/ALTER SCHEMA, COMMENT ON and SHOW TABLES to the ordinary path after reading its own
         # clauses, and reads CHANGE_TRACKING as the dialect's constraints module records it
         ("moviecdc.local.account", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary"}),
+        ("moviecdc.local.context", {CORE}),
         ("moviecdc.local.streams", {CORE}),
         # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),

@@ -13,6 +13,7 @@ tasks and hand the statement on).
 from __future__ import annotations
 
 from moviecdc.local.account.routes import ROUTES as ACCOUNT_ROUTES
+from moviecdc.local.context import statements as context
 from moviecdc.local.core.router import Route, Router, unsupported
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
@@ -22,6 +23,10 @@ from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
 
 ROUTES: tuple[Route, ...] = (
+    # the session's context (USE ROLE / WAREHOUSE / SECONDARY ROLES are not about it)
+    Route(r"USE (?!(ROLE|WAREHOUSE|SECONDARY)\b)", context.use),
+    Route(r"CREATE (OR REPLACE )?(TRANSIENT )?DATABASE", context.create_database),
+    Route(r"DROP DATABASE", context.drop_database),
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
     Route(r"DROP STREAM", streams.drop),

@@ -24,12 +24,13 @@ from moviecdc.errors import LocalEngineError, MoviecdcError
 from moviecdc.local import scheduler
 from moviecdc.local.account import routes as account_routes
 from moviecdc.local.account import store as account_store
-from moviecdc.local.core import catalog
+from moviecdc.local.core import catalog, script
 from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
 from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
+from moviecdc.local.dialect import context_functions
 from moviecdc.local.dialect.dml import unqualify_set_targets
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
@@ -40,6 +41,7 @@ from moviecdc.local.tasks import history as task_history
 
 if TYPE_CHECKING:
     import pandas as pd
+    from snowflake.snowpark import Row
 
 
 class LocalSession:
@@ -86,6 +88,9 @@ class LocalSession:
         engine.rewriters.append(time_functions(engine.now))
         engine.rewriters.append(unqualify_set_targets)
         engine.rewriters.extend(account_routes.rewriters(engine))
+        engine.rewriters.append(
+            context_functions.rewriter(lambda: engine.database, lambda: engine.schema, engine.resolve_table)
+        )
         with engine.lock, quiet():
             account_store.open_store(engine)
             scheduler.on_open(engine)
@@ -156,7 +161,7 @@ class LocalSession:
         return LocalDataFrame(lambda: self.execute(query), query)
 
     def execute(self, query: str) -> Result:
-        """Run one statement now and return its result."""
+        """Run one statement now and return its result (several statements: :meth:`execute_script`)."""
         statement = Statement.of(query)
         self._check_open()
         with self._engine.lock, quiet():
@@ -165,6 +170,29 @@ class LocalSession:
                 return self._route(statement)
             except Exception as e:
                 raise _translate(e, statement.text) from e
+
+    def execute_script(self, text: str) -> list[list[Row]]:
+        """Run a script of several statements, in order; return each statement's rows, in order.
+
+        ``sql()`` takes one statement, as Snowflake does by default (a text of several is refused with error
+        000008); this is the explicit way to run several, like the connector's ``execute_string``. Statements
+        are split where Snowflake splits them (not at a ``;`` inside a string, a quoted name, a ``$$`` body or a
+        comment). Each runs as its own ``sql()`` would: the first that fails raises, naming it, and the ones
+        after it do not run, while the ones before it stay done (wrap the script in ``BEGIN`` … ``COMMIT`` to
+        make it all-or-nothing). Snowflake Scripting blocks are refused before anything runs.
+
+        >>> with LocalSession() as session:
+        ...     results = session.execute_script('''
+        ...         CREATE DATABASE D;  -- D.PUBLIC becomes current
+        ...         CREATE TABLE T (A INT, B VARCHAR);
+        ...         INSERT INTO T VALUES (1, 'x;y');
+        ...         SELECT * FROM T;
+        ...     ''')
+        >>> results[-1]
+        [Row(A=1, B='x;y')]
+        """
+        statements = script.split(text)
+        return [self.execute(statement).rows() for statement in statements]
 
     def _route(self, statement: Statement) -> Result:
         return self._router.handler_for(statement)(self._engine, statement)

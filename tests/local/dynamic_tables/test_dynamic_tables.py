@@ -406,8 +406,7 @@ def test_other_refusals_and_errors(session: LocalSession) -> None:
         session.sql("CREATE DYNAMIC TABLE D TARGET_LAG = '1 minute' WAREHOUSE = W CLUSTER BY (K) AS SELECT 1").collect()
     with pytest.raises(LocalEngineError, match=r"Object 'MOVIES\.PUBLIC\.NOPE' does not exist"):
         session.sql("CREATE DYNAMIC TABLE D TARGET_LAG = '1 minute' WAREHOUSE = W AS SELECT * FROM NOPE").collect()
-    session.sql("CREATE DATABASE OTHER").collect()
-    session.sql("CREATE SCHEMA OTHER.PUBLIC").collect()
+    session.sql("CREATE DATABASE OTHER").collect()  # and OTHER.PUBLIC
     session.sql("CREATE TABLE OTHER.PUBLIC.T (K INT)").collect()
     with pytest.raises(UnsupportedSqlError, match="from another database"):
         session.sql(

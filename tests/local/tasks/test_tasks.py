@@ -483,8 +483,7 @@ def test_task_history_columns_filters_and_limits(session: LocalSession) -> None:
 
 
 def test_task_history_is_account_wide_and_checks_its_arguments(session: LocalSession) -> None:
-    session.sql("CREATE DATABASE SALES").collect()
-    session.sql("CREATE SCHEMA SALES.PUBLIC").collect()
+    session.sql("CREATE DATABASE SALES").collect()  # with its PUBLIC schema, as in Snowflake
     session.sql("USE SCHEMA MOVIES.PUBLIC").collect()
     session.sql("CREATE TASK SALES.PUBLIC.S_TASK AS SELECT 1").collect()
     session.sql("EXECUTE TASK SALES.PUBLIC.S_TASK").collect()

@@ -4,12 +4,14 @@ Modules: :mod:`.engine` (``Engine``: the DuckDB connection, transactions, the ch
 :mod:`.catalog` (the ``_MOVIECDC`` tables: tracked tables, streams, the change clock), :mod:`.names`
 (Snowflake name resolution and quoting), :mod:`.clock` (manual and real-time time), :mod:`.results`
 (``Result``, ``LocalDataFrame``, status rows), :mod:`.router` (``Statement``, ``Route``, ``Router``),
-:mod:`.tokens` and :mod:`.show_filters` (reading the clauses of statements fakesnow parses only as commands).
+:mod:`.tokens` and :mod:`.show_filters` (reading the clauses of statements fakesnow parses only as commands),
+:mod:`.script` (a text's statements; one per ``sql()``).
 
 The interface a family uses is the small part of ``Engine`` below, in five groups; nothing else of it:
 
 names
-    ``database``, ``schema`` (the session's current ones, or None), ``resolve(parts)``,
+    ``database``, ``schema`` (the session's current ones, or None), ``use(database, schema)`` and
+    ``context(database, schema)`` (set them; the latter for a block, e.g. a task's run), ``resolve(parts)``,
     ``resolve_table(node)``: Snowflake's name resolution against the current database and schema.
 catalog
     ``tracked`` (tracked tables by name), ``tracked_by_uid``, ``streams`` (streams by name), ``holders(table)``

@@ -41,6 +41,7 @@ _ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
 _CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable)
 _TRANSLATIONS = 512
 _IN_MEMORY_CHECKPOINT = "256MB"
+PUBLIC = "PUBLIC"
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
 
@@ -53,12 +54,25 @@ class Engine:
     ) -> None:
         self.path = path
         self.lock = threading.RLock()
+        if schema is not None and database is None:
+            raise LocalEngineError(
+                "LocalSession(schema=...) needs database=... too: a schema is found in the current database."
+            )
         with quiet():
             self._fakesnow = FakeSnow(db_path=path)
             if path is not None:
                 self._attach_existing(path)
             self.conn = self._fakesnow.connect(database, schema)
         self.con: duckdb.DuckDBPyConnection = self.conn._duck_conn
+        # fakesnow's macros (_fs_to_timestamp behind every CAST to TIMESTAMP, _fs_flatten, ...) live in the
+        # database it created them in, and DuckDB finds a function only in its current database: without one,
+        # or in another database, "Scalar Function _fs_to_timestamp does not exist". The same macros in this
+        # connection's temporary catalog are found whatever the current database is.
+        self.con.execute(_temporary_macros())
+        if database is not None:
+            # Every Snowflake database has PUBLIC, the session's schema when none is named (CREATE DATABASE).
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.conn.database or database)}.{quote(PUBLIC)}")
+            self.use(self.conn.database, self.conn.schema or PUBLIC)
         if path is None:
             # In memory, DuckDB's automatic checkpoint makes nothing durable: it recompresses the changed row
             # groups. At its default 16 MB of changes it ran every few commits and took a third of the
@@ -122,7 +136,37 @@ class Engine:
 
     @property
     def schema(self) -> str | None:
-        return self.conn.schema if self.conn.schema_set else None
+        return self.conn.schema if self.conn.schema_set and self.conn.database_set else None
+
+    def use(self, database: str | None, schema: str | None) -> None:
+        """Make ``database`` and ``schema`` (resolved names; None: no current one) the session's context.
+
+        fakesnow reads the context from its connection, DuckDB resolves unqualified names against its own
+        search path: both are set. Without a current schema DuckDB still needs one; it gets the database's
+        ``main``, which no Snowflake statement can reach (fakesnow refuses unqualified names then), and
+        without a database, DuckDB's in-memory default (the same).
+        """
+        conn = self.conn
+        conn.database, conn.database_set = database, database is not None
+        stored = "_FS_INFORMATION_SCHEMA" if schema == "INFORMATION_SCHEMA" else schema
+        conn._schema, conn.schema_set = stored, database is not None and schema is not None
+        duck_schema = "main" if stored is None else stored.lower() if schema == "INFORMATION_SCHEMA" else stored
+        path = f"{quote(database)}.{quote(duck_schema)}" if database is not None else "memory.main"
+        self.con.execute(f"SET schema = {_string(path)}")
+
+    @contextmanager
+    def context(self, database: str | None, schema: str | None) -> Iterator[None]:
+        """Run a block in another database and schema context (a task's), then restore the session's."""
+        saved = (self.database, self.schema)
+        if saved == (database, schema):
+            yield
+            return
+        self.use(database, schema)
+        try:
+            yield
+        finally:
+            if not self.closed:
+                self.use(*saved)
 
     def resolve(self, parts: tuple[Part, ...]) -> ObjectName:
         return resolve(parts, self.database, self.schema)
@@ -374,6 +418,16 @@ def quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_ARROW_COPY, category=UserWarning)
         yield
+
+
+def _temporary_macros() -> str:
+    """fakesnow's macro definitions, as temporary macros of the connection."""
+    placeholder = "__MOVIECDC_CATALOG__"
+    text = fs_macros.creation_sql(placeholder)
+    temporary = text.replace(f"CREATE OR REPLACE MACRO {placeholder}.", "CREATE OR REPLACE TEMP MACRO ")
+    if placeholder in temporary:  # a fakesnow whose macros read differently: fail loudly, not at a CAST
+        raise LocalEngineError("Internal error of the local engine: fakesnow's macro definitions changed shape.")
+    return temporary
 
 
 def _marker(index: int) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from moviecdc.errors import UnsupportedSqlError
+from moviecdc.local.core.script import one_statement
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -25,7 +26,8 @@ _WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement as the user wrote it (trailing ``;`` removed) and its leading keywords."""
+    """One statement as the user wrote it (trailing ``;`` removed) and its leading keywords; a text of several
+    statements is refused (Snowflake's error 000008)."""
 
     text: str
     keywords: str
@@ -35,6 +37,7 @@ class Statement:
         body = _COMMENT.sub("", text, count=1).strip()
         while body.endswith(";"):
             body = body[:-1].rstrip()
+        one_statement(body)  # one statement per request, as Snowflake (see core/script.py)
         words = []
         for match in _WORD.finditer(body[:200]):
             words.append(match.group(0).upper())

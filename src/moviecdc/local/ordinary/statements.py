@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
-from moviecdc.local.core.names import ObjectName, display_part
+from moviecdc.local.core.names import ObjectName, display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
 from moviecdc.local.dialect import constraints
 from moviecdc.local.ordinary import dml
@@ -149,6 +149,8 @@ def _table_ddl(engine: Engine, ast: exp.Expr) -> Result:
     if creates and ast.args.get("exists") and isinstance(node, exp.Table) and _exists(engine, kind, node):
         label = _ident_text(node.args["db"]) if kind == "SCHEMA" else _resolved_part(node)
         return status(f"{display_part(label)} already exists, statement succeeded.")
+    if kind == "SCHEMA" and isinstance(ast, exp.Create) and isinstance(node, exp.Table) and _exists(engine, kind, node):
+        _replace_schema(engine, ast, node)
     name = engine.resolve_table(node) if isinstance(node, exp.Table) and kind in ("TABLE", "VIEW") else None
     tracked = engine.tracked.get(name) if name is not None else None
     if tracked is not None:
@@ -177,12 +179,31 @@ def _table_ddl(engine: Engine, ast: exp.Expr) -> Result:
             "A view over a stream is not supported by the local engine (its delta exists only while a statement "
             "reads it). Select from the stream directly."
         )
+    context = (engine.database, engine.schema)
     try:
         result = _fakesnow(engine, ast)
     finally:
         streams.drop_temp(engine, read)
         engine.invalidate()
+    if isinstance(ast, exp.Drop) and kind == "SCHEMA" and isinstance(node, exp.Table):
+        # fakesnow forgets the current schema when one of the same name is dropped in any database; the
+        # session loses it only when the dropped schema is the current one (then it has none, as Snowflake).
+        dropped = (_ident_text(node.args["catalog"]) if node.args.get("catalog") else context[0], _resolved_db(node))
+        engine.use(context[0], None if dropped == context else context[1])
     return result
+
+
+def _replace_schema(engine: Engine, ast: exp.Expr, node: exp.Table) -> None:
+    """CREATE [OR REPLACE] SCHEMA of an existing schema: Snowflake's error without OR REPLACE; with it the old
+    schema goes with everything in it (its tasks, streams and tracked tables, through the DROP SCHEMA route), and
+    the caller then creates the new one. Two steps here, one atomic statement in Snowflake."""
+    schema = _ident_text(node.args["db"])
+    if not ast.args.get("replace"):
+        message = f"002002 (42710): SQL compilation error:\nObject '{display_part(schema)}' already exists."
+        raise LocalEngineError(message)
+    database = _ident_text(node.args["catalog"]) if node.args.get("catalog") else engine.database
+    engine.run(f"DROP SCHEMA {quote(database or '')}.{quote(schema)}")
+    ast.set("replace", None)
 
 
 def _replace_tracked(engine: Engine, ast: exp.Expr, tracked: TrackedTable) -> Result:
@@ -225,6 +246,11 @@ def _resolved_part(node: exp.Expr | None) -> str:
         ident = node.this
         return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
     return ""
+
+
+def _resolved_db(node: exp.Table) -> str | None:
+    ident = node.args.get("db")
+    return _ident_text(ident) if isinstance(ident, exp.Identifier) else None
 
 
 def _ident_text(ident: exp.Identifier) -> str:

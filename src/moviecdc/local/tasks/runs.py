@@ -112,6 +112,14 @@ def descendants(tasks: dict[ObjectName, TaskDef], root: TaskDef) -> list[TaskDef
 
 
 def _run_one(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime) -> str:
+    """One run, in the task's own database and schema: Snowflake runs a task's statement there, whatever the
+    context of the session that created, resumed or executed it (CREATE TASK: unqualified names in the
+    statement resolve in the task's schema)."""
+    with engine.context(task.name.database, task.name.schema):
+        return _run_in_context(engine, graph, task, scheduled)
+
+
+def _run_in_context(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime) -> str:
     started = engine.begin_statement()
     if task.condition is not None:
         try:
