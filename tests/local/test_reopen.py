@@ -113,7 +113,7 @@ with LocalSession(path=sys.argv[1]) as session:
                 "('B3', 'C3', 'M2', CAST('2026-01-01 10:00' AS TIMESTAMP_NTZ), 'BOOKED', 3, 12.00)").collect()
     session.advance(minutes=3)
     failed = session.sql("SELECT NAME, ERROR_MESSAGE FROM TABLE(MOVIES.INFORMATION_SCHEMA.TASK_HISTORY()) "
-                         "WHERE STATE <> 'SUCCEEDED' AND STATE <> 'SKIPPED'").collect()
+                         "WHERE STATE NOT IN ('SUCCEEDED', 'SKIPPED', 'SCHEDULED')").collect()
     print(json.dumps([list(r) for r in failed]))
 """
 
