@@ -16,6 +16,8 @@ from moviecdc.local.core.router import Route, Router, unsupported
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
+from moviecdc.local.scripting import blocks as scripting
+from moviecdc.local.scripting import procedures
 from moviecdc.local.streams import ddl as streams
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
@@ -27,6 +29,16 @@ ROUTES: tuple[Route, ...] = (
     Route(r"SHOW (TERSE )?STREAMS", streams.show),
     Route(r"DESC(RIBE)? STREAM", streams.describe),
     Route(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again.")),
+    # Snowflake Scripting: a block is BEGIN followed by a statement; BEGIN [TRANSACTION|WORK|NAME x] alone is a
+    # transaction (scripting.blocks.is_transaction_start decides on the whole text)
+    Route(r"BEGIN (?!(TRANSACTION|WORK|NAME)\b)|DECLARE", scripting.block),
+    Route(r"EXECUTE IMMEDIATE", scripting.execute_immediate),
+    Route(r"CREATE (OR REPLACE )?((SECURE|TEMPORARY|TEMP) )*PROCEDURE", procedures.create),
+    Route(r"CALL", procedures.call),
+    Route(r"DROP PROCEDURE", procedures.drop),
+    Route(r"SHOW (TERSE )?(USER )?PROCEDURES", procedures.show),
+    Route(r"ALTER PROCEDURE", unsupported("ALTER PROCEDURE", "Create the procedure again with CREATE OR REPLACE.")),
+    Route(r"DESC(RIBE)? PROCEDURE", unsupported("DESCRIBE PROCEDURE", "Use SHOW PROCEDURES.")),
     # transactions
     Route(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction),
     # tasks
