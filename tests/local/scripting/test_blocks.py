@@ -19,7 +19,8 @@ def rows(session: LocalSession, sql: str) -> list[tuple[object, ...]]:
 
 def value(session: LocalSession, sql: str) -> object:
     result = session.sql(sql).collect()
-    assert len(result) == 1 and len(result[0]) == 1
+    assert len(result) == 1
+    assert len(result[0]) == 1
     return result[0][0]
 
 
@@ -44,7 +45,8 @@ def test_a_bare_block_runs_its_statements_and_leaves_no_transaction_open(s: Loca
     assert rows(s, "SELECT ID, VAL FROM T") == [(1, "b")]
 
 
-@pytest.mark.parametrize("begin", ["BEGIN", "BEGIN TRANSACTION", "BEGIN WORK", "BEGIN NAME t1", "BEGIN TRANSACTION NAME t1",
+@pytest.mark.parametrize("begin", ["BEGIN", "BEGIN TRANSACTION", "BEGIN WORK", "BEGIN NAME t1",
+                                   "BEGIN TRANSACTION NAME t1",
                                    "begin;", "START TRANSACTION"])  # fmt: skip
 def test_begin_alone_is_still_a_transaction(s: LocalSession, begin: str) -> None:
     """https://docs.snowflake.com/en/sql-reference/sql/begin: BEGIN [{WORK|TRANSACTION}] [NAME <name>]."""
@@ -69,7 +71,9 @@ def test_declare_block_returns_its_value_in_a_column_named_anonymous_block(s: Lo
 def test_execute_immediate_runs_a_dollar_block_and_a_string_statement(s: LocalSession) -> None:
     """https://docs.snowflake.com/en/sql-reference/sql/execute-immediate: a string literal or $$ string holding a
     statement or a block; before, a parser error."""
-    assert value(s, "EXECUTE IMMEDIATE $$ BEGIN INSERT INTO T VALUES (7, 'x'); RETURN 'Completed'; END; $$") == "Completed"
+    assert (
+        value(s, "EXECUTE IMMEDIATE $$ BEGIN INSERT INTO T VALUES (7, 'x'); RETURN 'Completed'; END; $$") == "Completed"
+    )
     assert rows(s, "EXECUTE IMMEDIATE 'SELECT ID, VAL FROM T'") == [(7, "x")]
     assert rows(s, "EXECUTE IMMEDIATE 'SELECT ''it''''s'' AS Q'") == [("it's",)]
 
@@ -217,7 +221,9 @@ def test_raise_in_a_handler_rethrows_and_other_catches_everything(s: LocalSessio
 def test_begin_transaction_commit_inside_a_block(s: LocalSession) -> None:
     """https://docs.snowflake.com/en/sql-reference/snowflake-scripting/begin (the BEGIN TRANSACTION … COMMIT
     example) and https://docs.snowflake.com/en/sql-reference/transactions."""
-    s.sql("BEGIN BEGIN TRANSACTION; INSERT INTO T VALUES (1, 'a'); INSERT INTO T VALUES (2, 'b'); COMMIT; END").collect()
+    s.sql(
+        "BEGIN BEGIN TRANSACTION; INSERT INTO T VALUES (1, 'a'); INSERT INTO T VALUES (2, 'b'); COMMIT; END"
+    ).collect()
     assert rows(s, "SELECT ID FROM T ORDER BY ID") == [(1,), (2,)]
     s.sql("BEGIN BEGIN TRANSACTION; INSERT INTO T VALUES (3, 'c'); ROLLBACK; END").collect()
     assert rows(s, "SELECT ID FROM T ORDER BY ID") == [(1,), (2,)]
@@ -277,3 +283,22 @@ def test_a_block_inside_an_open_transaction_cannot_begin_its_own(s: LocalSession
 def test_syntax_errors_in_a_block_are_compilation_errors_not_internal_ones(s: LocalSession) -> None:
     with pytest.raises(LocalEngineError, match="SQL compilation error: syntax error line 1"):
         s.sql("BEGIN IF (1 = 1) THEN RETURN 1; END").collect()
+
+
+def test_call_into_a_variable_inside_a_block(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/call: CALL … INTO :var in Snowflake Scripting."""
+    s.sql("CREATE PROCEDURE two() RETURNS INT LANGUAGE SQL AS $$ BEGIN RETURN 2; END $$").collect()
+    assert value(s, "BEGIN LET x INT := 0; CALL two() INTO :x; RETURN x + 1; END") == 3
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "BEGIN LET r RESULTSET := ASYNC (SELECT 1); RETURN 1; END",
+        "BEGIN AWAIT ALL; EXCEPTION WHEN OTHER THEN RETURN 'swallowed'; END",
+    ],
+)
+def test_unsupported_constructs_are_refused_even_under_a_when_other_handler(s: LocalSession, block: str) -> None:
+    """A handler must not turn a construct the engine cannot run into a normal-looking answer."""
+    with pytest.raises(UnsupportedSqlError, match=r"ASYNC|AWAIT"):
+        s.sql(block).collect()

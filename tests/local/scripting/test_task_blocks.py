@@ -78,7 +78,8 @@ def test_a_failing_statement_fails_the_run_with_its_error_and_keeps_what_committ
     s.sql("EXECUTE TASK K").collect()
     state, message = last_run(s, "K")
     assert state == "FAILED"
-    assert message is not None and message.startswith("Uncaught exception of type 'STATEMENT_ERROR' on line 1")
+    assert message is not None
+    assert message.startswith("Uncaught exception of type 'STATEMENT_ERROR' on line 1")
     assert ids(s, "A") == [1]  # the first statement committed (with its consume) before the failure
     assert s.sql("SELECT SYSTEM$STREAM_HAS_DATA('S')").collect()[0][0] is False
 

@@ -33,7 +33,7 @@ _COMMENTS = re.compile(r"--[^\n]*|//[^\n]*|/\*.*?\*/", re.DOTALL)
 Lookup = Callable[[str, str | None], Any]
 
 
-def literal(value: Any) -> str:  # noqa: PLR0911 - one line per type
+def literal(value: Any) -> str:  # noqa: PLR0911, PLR0912 - one line per type
     """A SQL literal of ``value``'s type."""
     if value is None:
         return "NULL"
@@ -111,8 +111,10 @@ def _bound(tokens: tuple[Token, ...], i: int, lookup: Lookup, *, bare: bool) -> 
     after = tokens[i + 1] if i + 1 < len(tokens) else None
     if token.kind == OP and token.text == ":" and after is not None and after.kind == WORD:
         # `v:field` (a path into a VARIANT) has the colon right after a name; a bind variable has not.
-        glued = before is not None and before.end == token.start and (
-            before.kind in (WORD, QUOTED) or before.text in (")", "]")
+        glued = (
+            before is not None
+            and before.end == token.start
+            and (before.kind in (WORD, QUOTED) or before.text in (")", "]"))
         )
         if not glued and after.start == token.end:
             value, width = _reference(tokens, i + 1, lookup)

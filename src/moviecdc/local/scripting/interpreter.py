@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.results import Result
-from moviecdc.local.dialect.errors import describe
+from moviecdc.local.dialect.errors import describe, unsupported
 from moviecdc.local.scripting import syntax as s
 from moviecdc.local.scripting.binding import literal, render
 from moviecdc.local.scripting.lexer import (
@@ -195,7 +195,7 @@ class Interpreter:
         for node in nodes:
             self.statement(node, scope)
 
-    def statement(self, node: s.Node, scope: Scope) -> None:  # noqa: C901, PLR0912 - one branch per node kind
+    def statement(self, node: s.Node, scope: Scope) -> None:  # noqa: PLR0912 - one branch per node kind
         if isinstance(node, s.Sql):
             self.sql(node, scope)
         elif isinstance(node, s.VarDecl):
@@ -271,11 +271,11 @@ class Interpreter:
         in_own = self.owns_transaction
         try:
             result = self.engine.run(text)
-        except UnsupportedSqlError:
-            raise
         except ScriptError:
             raise
         except Exception as error:
+            if unsupported(error):  # never caught by a handler: the block must not go on as if it had run
+                raise
             if in_own and not self.engine.in_transaction:
                 self.owns_transaction, self.lost_transaction = False, True
             raise self._statement_error(error, where) from error
@@ -314,6 +314,10 @@ class Interpreter:
         if len(tokens) >= 2 and tokens[0].text == "(" and tokens[-1].text == ")":
             tokens = tokens[1:-1]
         inner = s.Text(tokens)
+        if tokens and tokens[0].is_word("ASYNC"):
+            raise UnsupportedSqlError(
+                "Snowflake Scripting ASYNC is not supported by the local engine. Run the query without ASYNC."
+            )
         if tokens and tokens[0].is_word("EXECUTE") and len(tokens) > 1 and tokens[1].is_word("IMMEDIATE"):
             node = s.ExecuteImmediate(where, s.Text(tokens[2:]))
             return self.run_sql(self._immediate_text(node, scope), where)
@@ -341,7 +345,7 @@ class Interpreter:
 
     # -- expressions and variables ----------------------------------------------------------------
 
-    def evaluate(self, text: s.Text, scope: Scope) -> Any:
+    def evaluate(self, text: s.Text, scope: Scope) -> Any:  # noqa: PLR0911 - the direct reads, then SQL
         """The value of an expression of the block: read directly when it is a literal or a variable,
         otherwise ``SELECT <expression>`` with its variables bound."""
         tokens = text.tokens
@@ -365,9 +369,9 @@ class Interpreter:
         sql = "SELECT " + self.bind(text, scope, bare=True)
         try:
             result = self.engine.run(sql)
-        except UnsupportedSqlError:
-            raise
         except Exception as error:
+            if unsupported(error):
+                raise
             raise self._statement_error(error, text.start, EXPRESSION_ERROR) from error
         rows = result.rows()
         return rows[0][0] if rows else None
@@ -510,7 +514,9 @@ class Interpreter:
     def raise_(self, node: s.Raise, scope: Scope) -> None:
         if node.name is None:
             if not self.handling:
-                raise LocalEngineError("SQL compilation error: RAISE without an exception outside an exception handler.")
+                raise LocalEngineError(
+                    "SQL compilation error: RAISE without an exception outside an exception handler."
+                )
             raise self.handling[-1]
         declared = scope.exception(node.name)
         if declared is None:
@@ -552,7 +558,9 @@ class Interpreter:
     def _immediate_text(self, node: s.ExecuteImmediate, scope: Scope) -> str:
         value = self.evaluate(node.text, scope)
         if not isinstance(value, str):
-            raise LocalEngineError("EXECUTE IMMEDIATE needs a string: a literal, a $$ string or a variable holding one.")
+            raise LocalEngineError(
+                "EXECUTE IMMEDIATE needs a string: a literal, a $$ string or a variable holding one."
+            )
         if not node.using:
             return value
         args = []

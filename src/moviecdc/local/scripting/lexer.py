@@ -40,7 +40,7 @@ class Token:
         return self.kind == WORD and self.text.upper() in words
 
 
-def script_tokens(text: str) -> list[Token]:
+def script_tokens(text: str) -> list[Token]:  # noqa: PLR0912 - one branch per token kind
     """Tokens of ``text``, comments dropped. Raises ``LocalEngineError`` on an unterminated string."""
     tokens: list[Token] = []
     i, n = 0, len(text)

@@ -106,7 +106,7 @@ def create(engine: Engine, statement: Statement) -> Result:
     return status(f"Function {display_part(name.name)} successfully created.")
 
 
-def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  # noqa: C901, PLR0912, PLR0915
+def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  # noqa: PLR0912, PLR0915
     tokens = script_tokens(text)
     cur = _Cursor(tokens)
     cur.expect("CREATE")
@@ -228,7 +228,7 @@ def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  #
 # -- CALL -------------------------------------------------------------------------------------------
 
 
-def call(engine: Engine, statement: Statement) -> Result:
+def call(engine: Engine, statement: Statement) -> Result:  # noqa: PLR0912 - argument forms
     """``CALL name(args)`` (also ``CALL name(arg => value, …)``)."""
     tokens = script_tokens(statement.text)
     cur = _Cursor(tokens)
@@ -238,18 +238,18 @@ def call(engine: Engine, statement: Statement) -> Result:
     inner = cur.until_close()
     if cur.more():
         if cur.at("INTO"):
-            raise UnsupportedSqlError("CALL … INTO :variable is supported inside a block only as LET x := (CALL …) "
-                                      "is not; assign the result with a RESULTSET instead.")  # fmt: skip
+            raise LocalEngineError("SQL compilation error: CALL … INTO :variable is valid inside a block only.")
         raise LocalEngineError(f"SQL compilation error: unexpected '{cur.peek().text}' after CALL's arguments.")
     name = engine.resolve(parts)
     given = parse_expression_list(inner)
     named: dict[str, Text] = {}
     positional: list[Text] = []
-    for arg in given:
-        if len(arg.tokens) >= 3 and arg.tokens[1].text == "=>" and arg.tokens[0].kind == WORD:
-            named[arg.tokens[0].text.upper()] = Text(arg.tokens[2:])
+    for given_arg in given:
+        words = given_arg.tokens
+        if len(words) >= 3 and words[1].text == "=>" and words[0].kind == WORD:
+            named[words[0].text.upper()] = Text(words[2:])
         else:
-            positional.append(arg)
+            positional.append(given_arg)
     procedure = _resolve_call(engine, name, len(positional) + len(named))
     values: dict[str, Any] = {}
     interpreter = Interpreter(engine, statement.text)
@@ -262,12 +262,16 @@ def call(engine: Engine, statement: Statement) -> Result:
         if expression is not None:
             values[arg.name] = interpreter.evaluate(expression, scope_values)
         elif arg.default is not None:
-            values[arg.name] = Interpreter(engine, arg.default).evaluate(Text(tuple(script_tokens(arg.default))), scope_values)
+            values[arg.name] = Interpreter(engine, arg.default).evaluate(
+                Text(tuple(script_tokens(arg.default))), scope_values
+            )
         else:
             raise LocalEngineError(f"SQL compilation error: argument '{arg.name}' of {name.display} has no value.")
     arguments = {a.name: Variable(interpreter.coerce(values[a.name], a.type, 0), a.type) for a in procedure.args}
     if procedure.language == "PYTHON":
-        value = python.run(engine, procedure.body, procedure.handler or "", [arguments[a.name].value for a in procedure.args])
+        value = python.run(
+            engine, procedure.body, procedure.handler or "", [arguments[a.name].value for a in procedure.args]
+        )
     else:
         value = Interpreter(engine, procedure.body).run(parse_block(procedure.body), arguments)
     returns_table = procedure.returns.startswith("TABLE(")
@@ -316,7 +320,9 @@ def drop(engine: Engine, statement: Statement) -> Result:
     signature: tuple[str, ...] | None = None
     if cur.more() and cur.peek().text == "(":
         cur.next()
-        signature = tuple(_base_type(_type_text(statement.text, p.tokens)) for p in parse_expression_list(cur.until_close()))
+        signature = tuple(
+            _base_type(_type_text(statement.text, p.tokens)) for p in parse_expression_list(cur.until_close())
+        )
     engine.implicit_commit()
     found = [p for p in load(engine).values() if p.name == name and (signature is None or p.signature == signature)]
     if len(found) != 1:
@@ -342,10 +348,24 @@ def show(engine: Engine, statement: Statement) -> Result:
              pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
              pa.string())  # fmt: skip
     records = [
-        (p.created_on, p.name.name, p.name.schema, "N", "N", "N", sum(1 for a in p.args if a.default is None),
-         len(p.args), p.arguments_text, p.comment or "user-defined procedure", p.name.database,
-         "Y" if p.returns.startswith("TABLE(") else "N", "N", "Y" if "SECURE" in p.properties else "N", p.language,
-         p.execute_as)  # fmt: skip
+        (
+            p.created_on,
+            p.name.name,
+            p.name.schema,
+            "N",
+            "N",
+            "N",
+            sum(1 for a in p.args if a.default is None),
+            len(p.args),
+            p.arguments_text,
+            p.comment or "user-defined procedure",
+            p.name.database,
+            "Y" if p.returns.startswith("TABLE(") else "N",
+            "N",
+            "Y" if "SECURE" in p.properties else "N",
+            p.language,
+            p.execute_as,
+        )
         for p in rows
     ]
     return from_records(columns, records, types)
@@ -373,9 +393,7 @@ def load(engine: Engine) -> dict[tuple[ObjectName, tuple[str, ...]], Procedure]:
 
 def _from_row(db: str, r: tuple[Any, ...]) -> Procedure:
     args = tuple(Argument(a[0], a[1], a[2]) for a in json.loads(r[2]))
-    return Procedure(
-        ObjectName(db, r[0], r[1]), args, r[3], r[4], r[5], r[7], r[10], r[6], json.loads(r[8]), r[9]
-    )
+    return Procedure(ObjectName(db, r[0], r[1]), args, r[3], r[4], r[5], r[7], r[10], r[6], json.loads(r[8]), r[9])
 
 
 def _find_exact(engine: Engine, name: ObjectName, signature: tuple[str, ...]) -> Procedure | None:
@@ -411,7 +429,7 @@ _SYNONYMS = {"INT": "NUMBER", "INTEGER": "NUMBER", "BIGINT": "NUMBER", "SMALLINT
 
 def _base_type(type_: str) -> str:
     """A type as a signature compares it: ``NUMBER(10,2)`` and ``INT`` are both ``NUMBER``."""
-    base = type_.split("(")[0].strip().upper()
+    base = type_.split("(", maxsplit=1)[0].strip().upper()
     return _SYNONYMS.get(base, base)
 
 

@@ -58,7 +58,9 @@ def run(engine: Engine, body: str, handler: str, args: list[Any]) -> Any:
     except MoviecdcError:
         raise
     except Exception as error:
-        raise LocalEngineError(f"Python Interpreter Error: {type(error).__name__}: {error} in function {handler}") from error
+        raise LocalEngineError(
+            f"Python Interpreter Error: {type(error).__name__}: {error} in function {handler}"
+        ) from error
     if isinstance(value, ProcedureFrame):
         return value.result()
     return value

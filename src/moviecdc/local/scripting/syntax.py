@@ -165,6 +165,12 @@ class Nothing(Node):
 
 
 _LOOP_WORDS = ("DO", "LOOP")
+# Scripting statements the interpreter does not run: refused by name, never sent on as SQL.
+_REFUSED = {
+    "ASYNC": "Run the statement without ASYNC.",
+    "AWAIT": "Run the statements without ASYNC/AWAIT.",
+    "CANCEL": "",
+}
 
 
 def parse_block(source: str) -> Block:
@@ -237,7 +243,9 @@ class _Parser:
     def fail(self, what: str, token: Token | None = None) -> None:
         token = token or self.peek()
         line = self.source.count("\n", 0, token.start) + 1
-        raise LocalEngineError(f"SQL compilation error: syntax error line {line}: {what} in a Snowflake Scripting block.")
+        raise LocalEngineError(
+            f"SQL compilation error: syntax error line {line}: {what} in a Snowflake Scripting block."
+        )
 
     def until(self, *stops: str) -> Text:
         """Tokens up to (not including) the first stop word or operator at depth 0."""
@@ -336,7 +344,7 @@ class _Parser:
 
     # -- statements -------------------------------------------------------------------------------
 
-    def statement(self) -> Node:  # noqa: C901, PLR0911, PLR0912 - one branch per statement kind
+    def statement(self) -> Node:  # noqa: PLR0911, PLR0912, PLR0915 - one branch per statement kind
         token = self.peek()
         word = token.upper if token.kind == WORD else ""
         start = token.start
@@ -416,6 +424,10 @@ class _Parser:
             return Assign(start, name, value)
         if word in ("ELSE", "ELSEIF", "END", "WHEN", "UNTIL", "EXCEPTION", "THEN"):
             self.fail(f"unexpected {word}", token)
+        if word in _REFUSED:
+            raise UnsupportedSqlError(
+                f"Snowflake Scripting {word} is not supported by the local engine. {_REFUSED.get(word, '')}"
+            )
         return self.sql()
 
     def sql(self) -> Sql:
@@ -424,7 +436,7 @@ class _Parser:
         self.semicolon()
         tokens = list(text.tokens)
         into: list[str] = []
-        if tokens and tokens[0].is_word("SELECT", "WITH"):
+        if tokens and tokens[0].is_word("SELECT", "WITH", "CALL"):
             depth = 0
             for index, token in enumerate(tokens):
                 if token.text == "(":
