@@ -12,6 +12,8 @@ tasks and hand the statement on).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from moviecdc.local.core.router import Route, Router, unsupported
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
@@ -22,6 +24,18 @@ from moviecdc.local.streams import ddl as streams
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
 
+if TYPE_CHECKING:
+    from moviecdc.local.core.engine import Engine
+    from moviecdc.local.core.results import Result
+    from moviecdc.local.core.router import Statement
+
+def _begin(engine: Engine, statement: Statement) -> Result:
+    """``BEGIN`` followed by more words: a block, unless the words were a comment (``BEGIN -- go``)."""
+    if scripting.is_transaction_start(statement.text):
+        return transaction(engine, statement)
+    return scripting.block(engine, statement)
+
+
 ROUTES: tuple[Route, ...] = (
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
@@ -31,7 +45,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again.")),
     # Snowflake Scripting: a block is BEGIN followed by a statement; BEGIN [TRANSACTION|WORK|NAME x] alone is a
     # transaction (scripting.blocks.is_transaction_start decides on the whole text)
-    Route(r"BEGIN (?!(TRANSACTION|WORK|NAME)\b)|DECLARE", scripting.block),
+    Route(r"BEGIN (?!(TRANSACTION|WORK|NAME)\b)", _begin),
+    Route(r"DECLARE", scripting.block),
     Route(r"EXECUTE IMMEDIATE", scripting.execute_immediate),
     Route(r"CREATE (OR REPLACE )?((SECURE|TEMPORARY|TEMP) )*PROCEDURE", procedures.create),
     Route(r"CALL", procedures.call),

@@ -302,3 +302,19 @@ def test_unsupported_constructs_are_refused_even_under_a_when_other_handler(s: L
     """A handler must not turn a construct the engine cannot run into a normal-looking answer."""
     with pytest.raises(UnsupportedSqlError, match=r"ASYNC|AWAIT"):
         s.sql(block).collect()
+
+
+def test_begin_followed_by_a_comment_is_still_a_transaction(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/begin: the words after BEGIN were only a comment."""
+    assert value(s, "BEGIN -- open one\n") == "Statement executed successfully."
+    s.sql("INSERT INTO T VALUES (1, 'a')").collect()
+    s.sql("ROLLBACK").collect()
+    assert rows(s, "SELECT * FROM T") == []
+
+
+def test_execute_immediate_using_inside_a_block_binds_placeholders(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/execute-immediate: USING binds ? in order."""
+    block = """BEGIN LET q VARCHAR := 'INSERT INTO T VALUES (?, ?)'; LET i INT := 4; LET v VARCHAR := 'o''k';
+      EXECUTE IMMEDIATE :q USING (i, v); RETURN SQLROWCOUNT; END"""
+    assert value(s, block) == 1
+    assert rows(s, "SELECT ID, VAL FROM T") == [(4, "o'k")]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local.core.names import quote
 from moviecdc.local.core.results import Result
 from moviecdc.local.scripting.binding import literal
@@ -49,8 +49,6 @@ def runs_own_transactions(text: str) -> bool:
 
 def block(engine: Engine, statement: Statement) -> Result:
     """An anonymous block sent as a statement (the router sends ``BEGIN …`` and ``DECLARE …`` here)."""
-    if is_transaction_start(statement.text):
-        raise LocalEngineError("Internal error of the local engine: a transaction BEGIN was routed to a block.")
     return run_block(engine, statement.text)
 
 
