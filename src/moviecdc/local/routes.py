@@ -36,6 +36,13 @@ def _begin(engine: Engine, statement: Statement) -> Result:
     return scripting.block(engine, statement)
 
 
+def _drop_schema(engine: Engine, statement: Statement) -> Result:
+    """DROP SCHEMA takes the schema's tasks and procedures with it."""
+    result = tasks.drop_schema(engine, statement)
+    procedures.forget_schema(engine, statement)
+    return result
+
+
 ROUTES: tuple[Route, ...] = (
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
@@ -63,7 +70,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"EXECUTE TASK", tasks.execute),
     Route(r"SHOW (TERSE )?TASKS", task_show.show),
     Route(r"DESC(RIBE)? TASK", task_show.describe),
-    Route(r"DROP SCHEMA", tasks.drop_schema),
+    Route(r"DROP SCHEMA", _drop_schema),
     # dynamic tables
     Route(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", dynamic.changing(dynamic.create)),
     Route(r"ALTER DYNAMIC TABLE", dynamic.changing(dynamic.alter)),

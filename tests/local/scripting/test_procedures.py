@@ -139,3 +139,14 @@ def test_java_javascript_scala_procedures_are_refused_at_create(s: LocalSession,
 def test_procedure_statements_not_emulated_are_refused(s: LocalSession, statement: str) -> None:
     with pytest.raises(UnsupportedSqlError):
         s.sql(statement).collect()
+
+
+def test_drop_schema_drops_its_procedures(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/drop-schema: dropping a schema drops what it contains."""
+    s.sql("CREATE SCHEMA OTHER").collect()
+    s.sql("CREATE PROCEDURE OTHER.P() RETURNS INT LANGUAGE SQL AS $$ BEGIN RETURN 1; END $$").collect()
+    assert rows(s, "CALL OTHER.P()") == [(1,)]
+    s.sql("DROP SCHEMA OTHER").collect()
+    s.sql("CREATE SCHEMA OTHER").collect()
+    with pytest.raises(LocalEngineError, match="Unknown user-defined function"):
+        s.sql("CALL OTHER.P()").collect()

@@ -371,6 +371,24 @@ def show(engine: Engine, statement: Statement) -> Result:
     return from_records(columns, records, types)
 
 
+def forget_schema(engine: Engine, statement: Statement) -> None:
+    """After ``DROP SCHEMA`` succeeded: its procedures go with it (a schema created again starts empty)."""
+    cur = _Cursor(script_tokens(statement.text))
+    cur.expect("DROP")
+    cur.expect("SCHEMA")
+    if cur.at("IF"):
+        cur.next()
+        cur.expect("EXISTS")
+    parts = cur.name_parts()
+    database = parts[0].resolved if len(parts) == 2 else engine.database
+    if database is None or database not in engine.holders("PROCEDURES"):
+        return
+    with engine.atomic():
+        engine.family_caches.pop(_CACHE, None)
+        table = hidden(database, "PROCEDURES").sql
+        engine.con.execute(f"DELETE FROM {table} WHERE SCHEMA_NAME = ?", [parts[-1].resolved])
+
+
 # -- the catalog --------------------------------------------------------------------------------------
 
 
