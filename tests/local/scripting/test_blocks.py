@@ -318,3 +318,18 @@ def test_execute_immediate_using_inside_a_block_binds_placeholders(s: LocalSessi
       EXECUTE IMMEDIATE :q USING (i, v); RETURN SQLROWCOUNT; END"""
     assert value(s, block) == 1
     assert rows(s, "SELECT ID, VAL FROM T") == [(4, "o'k")]
+
+
+def test_for_over_a_resultset_and_a_cursor_over_a_resultset(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/developer-guide/snowflake-scripting/resultsets (a cursor FOR a RESULTSET)."""
+    s.sql("INSERT INTO T VALUES (1, 'a'), (2, 'b')").collect()
+    block = """BEGIN LET res RESULTSET := (SELECT ID FROM T ORDER BY ID); LET c1 CURSOR FOR res; LET n INT := 0;
+      FOR r IN c1 DO n := n + r.id; END FOR; FOR r IN res DO n := n + 10 * r.id; END FOR; RETURN n; END"""
+    assert value(s, block) == 33
+
+
+def test_exit_handlers_run_and_continue_handlers_are_refused(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions (EXIT and CONTINUE handlers)."""
+    assert value(s, "BEGIN SELECT * FROM NOPE; RETURN 'on'; EXCEPTION WHEN OTHER EXIT THEN RETURN 'out'; END") == "out"
+    with pytest.raises(UnsupportedSqlError, match="CONTINUE"):
+        s.sql("BEGIN SELECT * FROM NOPE; RETURN 'on'; EXCEPTION WHEN OTHER CONTINUE THEN RETURN 'x'; END").collect()

@@ -471,6 +471,8 @@ class Interpreter:
 
     def _open(self, name: str, scope: Scope, args: list[Any], where: int) -> list[Any]:
         variable = scope.find(name)
+        if variable is not None and isinstance(variable.value, Result):  # FOR row IN resultset
+            return variable.value.rows()
         if variable is None or not isinstance(variable.value, Cursor):
             raise LocalEngineError(f"SQL compilation error: '{name}' is not a declared cursor.")
         cursor = variable.value

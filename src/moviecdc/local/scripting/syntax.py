@@ -284,6 +284,13 @@ class _Parser:
                 while self.at("OR"):
                     self.next()
                     names.append(self.name())
+                if self.at("EXIT"):  # the default: leave the block after the handler
+                    self.next()
+                elif self.at("CONTINUE"):
+                    raise UnsupportedSqlError(
+                        "An exception handler WHEN … CONTINUE THEN (resume after the failing statement) is not "
+                        "supported by the local engine. Use an EXIT handler (the default) in a nested block."
+                    )
                 self.expect("THEN")
                 handlers.append((tuple(names), self.statements("WHEN", "END")))
         self.expect("END")
