@@ -333,3 +333,12 @@ def test_exit_handlers_run_and_continue_handlers_are_refused(s: LocalSession) ->
     assert value(s, "BEGIN SELECT * FROM NOPE; RETURN 'on'; EXCEPTION WHEN OTHER EXIT THEN RETURN 'out'; END") == "out"
     with pytest.raises(UnsupportedSqlError, match="CONTINUE"):
         s.sql("BEGIN SELECT * FROM NOPE; RETURN 'on'; EXCEPTION WHEN OTHER CONTINUE THEN RETURN 'x'; END").collect()
+
+
+def test_a_failure_in_a_block_inside_the_callers_transaction_is_not_swallowed(s: LocalSession) -> None:
+    """The engine rolls back the caller's whole transaction on a failing statement (Snowflake only the
+    statement): a handler must not hide that, so the block is refused with the statement's error."""
+    s.sql("BEGIN TRANSACTION").collect()
+    s.sql("INSERT INTO T VALUES (1, 'a')").collect()
+    with pytest.raises(UnsupportedSqlError, match="caller's open transaction"):
+        s.sql("BEGIN SELECT * FROM NOPE; EXCEPTION WHEN OTHER THEN RETURN 'handled'; END").collect()

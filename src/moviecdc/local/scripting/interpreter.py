@@ -14,7 +14,8 @@ and left open is rolled back and the block fails. A failing statement fails the 
 Not emulated, refused with ``UnsupportedSqlError`` (never skipped): a transaction the block opens while its
 caller's is open (Snowflake's scoped transactions), and a handled failure inside the block's explicit
 transaction followed by anything but ``ROLLBACK`` (DuckDB cannot undo one statement of a transaction, so the
-engine has already rolled back the whole transaction, which Snowflake would keep open).
+engine has already rolled back the whole transaction, which Snowflake would keep open), and any failure of a
+statement inside the caller's open transaction (for the same reason; refused even under a handler).
 """
 
 from __future__ import annotations
@@ -269,6 +270,7 @@ class Interpreter:
                 "ROLLBACK in the handler, or handle the failure outside the transaction."
             )
         in_own = self.owns_transaction
+        in_callers = self.engine.in_transaction and not in_own
         try:
             result = self.engine.run(text)
         except ScriptError:
@@ -276,6 +278,12 @@ class Interpreter:
         except Exception as error:
             if unsupported(error):  # never caught by a handler: the block must not go on as if it had run
                 raise
+            if in_callers and not self.engine.in_transaction:
+                raise UnsupportedSqlError(
+                    "A statement of a block failed inside the caller's open transaction, and the local engine "
+                    "rolled back that whole transaction (Snowflake rolls back only the statement and keeps the "
+                    f"transaction open); the block cannot go on as Snowflake's would. The statement's error: {error}"
+                ) from error
             if in_own and not self.engine.in_transaction:
                 self.owns_transaction, self.lost_transaction = False, True
             raise self._statement_error(error, where) from error
