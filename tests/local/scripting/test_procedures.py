@@ -150,3 +150,20 @@ def test_drop_schema_drops_its_procedures(s: LocalSession) -> None:
     s.sql("CREATE SCHEMA OTHER").collect()
     with pytest.raises(LocalEngineError, match="Unknown user-defined function"):
         s.sql("CALL OTHER.P()").collect()
+
+
+def test_show_procedures_filters_like_and_scope(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/sql/show-procedures: LIKE, IN, STARTS WITH, LIMIT."""
+    s.sql("CREATE SCHEMA OTHER").collect()
+    for name in ("MOVIES.PUBLIC.LOAD_A", "MOVIES.PUBLIC.LOAD_B", "MOVIES.OTHER.CLEAN"):
+        s.sql(f"CREATE PROCEDURE {name}() RETURNS INT LANGUAGE SQL AS $$ BEGIN RETURN 1; END $$").collect()
+    s.sql("USE SCHEMA MOVIES.PUBLIC").collect()
+
+    def names(statement: str) -> list[str]:
+        return [r["name"] for r in s.sql(statement).collect()]
+
+    assert names("SHOW PROCEDURES") == ["LOAD_A", "LOAD_B"]
+    assert names("SHOW USER PROCEDURES LIKE '%_b'") == ["LOAD_B"]
+    assert names("SHOW PROCEDURES IN DATABASE MOVIES") == ["CLEAN", "LOAD_A", "LOAD_B"]
+    assert names("SHOW PROCEDURES IN SCHEMA OTHER") == ["CLEAN"]
+    assert names("SHOW PROCEDURES IN ACCOUNT LIMIT 1") == ["CLEAN"]

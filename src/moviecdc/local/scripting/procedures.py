@@ -25,6 +25,7 @@ from moviecdc.local.core import catalog
 from moviecdc.local.core.catalog import HIDDEN_SCHEMA, hidden
 from moviecdc.local.core.names import ObjectName, Part, display_part, quote
 from moviecdc.local.core.results import Result, from_records, status
+from moviecdc.local.core.show_filters import parse_show
 from moviecdc.local.scripting import python
 from moviecdc.local.scripting.blocks import answer
 from moviecdc.local.scripting.interpreter import Interpreter, Variable
@@ -337,10 +338,14 @@ def drop(engine: Engine, statement: Statement) -> Result:
 
 
 def show(engine: Engine, statement: Statement) -> Result:
-    """``SHOW PROCEDURES`` (user procedures of the current database: Snowflake also lists built-in ones)."""
+    """``SHOW [USER] PROCEDURES [LIKE …] [IN …] [STARTS WITH …] [LIMIT n]``: user procedures (Snowflake also
+    lists built-in ones in SHOW PROCEDURES)."""
+    words = (
+        ("USER", "PROCEDURES") if statement.keywords.startswith(("SHOW USER", "SHOW TERSE USER")) else ("PROCEDURES",)
+    )
+    where = parse_show(engine, statement.text, words)
     rows = sorted(load(engine).values(), key=lambda p: (p.name.database, p.name.schema, p.name.name))
-    if engine.database is not None:
-        rows = [p for p in rows if p.name.database == engine.database]
+    rows = [p for p in rows if where.matches(p.name)][: where.limit]
     columns = ("created_on", "name", "schema_name", "is_builtin", "is_aggregate", "is_ansi", "min_num_arguments",
                "max_num_arguments", "arguments", "description", "catalog_name", "is_table_function",
                "valid_for_clustering", "is_secure", "language", "execute_as")  # fmt: skip
