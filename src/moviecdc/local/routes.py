@@ -19,7 +19,7 @@ from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.scripting import blocks as scripting
-from moviecdc.local.scripting import procedures
+from moviecdc.local.scripting import procedure_catalog, procedures
 from moviecdc.local.streams import ddl as streams
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
     from moviecdc.local.core.results import Result
     from moviecdc.local.core.router import Statement
+
 
 def _begin(engine: Engine, statement: Statement) -> Result:
     """``BEGIN`` followed by more words: a block, unless the words were a comment (``BEGIN -- go``)."""
@@ -39,7 +40,7 @@ def _begin(engine: Engine, statement: Statement) -> Result:
 def _drop_schema(engine: Engine, statement: Statement) -> Result:
     """DROP SCHEMA takes the schema's tasks and procedures with it."""
     result = tasks.drop_schema(engine, statement)
-    procedures.forget_schema(engine, statement)
+    procedure_catalog.forget_schema(engine, statement)
     return result
 
 

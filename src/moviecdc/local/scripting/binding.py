@@ -25,7 +25,7 @@ from typing import Any
 
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.scripting.lexer import OP, QUOTED, WORD, Token
-from moviecdc.local.scripting.syntax import Text
+from moviecdc.local.scripting.nodes import Text
 
 # A lookup from an upper-case variable name (and an optional field, for `rec.col`) to its value;
 # raises KeyError when there is no such variable.

@@ -20,8 +20,9 @@ from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local.core.names import quote
 from moviecdc.local.core.results import Result
 from moviecdc.local.scripting.binding import literal
-from moviecdc.local.scripting.interpreter import Interpreter, Variable
+from moviecdc.local.scripting.interpreter import Interpreter
 from moviecdc.local.scripting.lexer import DOLLAR, STRING, script_tokens, string_value
+from moviecdc.local.scripting.state import Variable
 from moviecdc.local.scripting.syntax import parse_block
 
 if TYPE_CHECKING:

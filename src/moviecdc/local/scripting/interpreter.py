@@ -21,14 +21,13 @@ statement inside the caller's open transaction (for the same reason; refused eve
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.results import Result
 from moviecdc.local.dialect.errors import describe, unsupported
-from moviecdc.local.scripting import syntax as s
+from moviecdc.local.scripting import nodes as s
 from moviecdc.local.scripting.binding import literal, render
 from moviecdc.local.scripting.lexer import (
     DOLLAR,
@@ -38,6 +37,18 @@ from moviecdc.local.scripting.lexer import (
     line_and_position,
     script_tokens,
     string_value,
+)
+from moviecdc.local.scripting.state import (
+    EXPRESSION_ERROR,
+    OTHER,
+    STATEMENT_ERROR,
+    USER_SQLSTATE,
+    Cursor,
+    JumpSignal,
+    ReturnSignal,
+    Scope,
+    ScriptError,
+    Variable,
 )
 
 if TYPE_CHECKING:
@@ -53,65 +64,6 @@ _NATIVE = {  # declared types a Python value of this type already has (no CAST n
     float: ("FLOAT", "DOUBLE", "REAL", "FLOAT4", "FLOAT8", "DOUBLE PRECISION"),
 }
 _BUILTINS = ("SQLROWCOUNT", "SQLFOUND", "SQLNOTFOUND", "SQLCODE", "SQLERRM", "SQLSTATE")
-STATEMENT_ERROR, EXPRESSION_ERROR, OTHER = "STATEMENT_ERROR", "EXPRESSION_ERROR", "OTHER"
-USER_SQLSTATE = "P0001"  # SQLSTATE of a user-declared exception (docs: exceptions, "SQLSTATE")
-
-
-class ScriptError(Exception):
-    """An exception inside a block: a failed statement or expression, or a user exception (RAISE)."""
-
-    def __init__(self, name: str, code: int | None, message: str, state: str | None, where: int) -> None:
-        super().__init__(message)
-        self.name, self.code, self.message, self.state, self.where = name, code, message, state, where
-
-
-class _Jump(Exception):  # noqa: N818 - control flow, not an error
-    def __init__(self, kind: str, label: str | None) -> None:
-        super().__init__(kind)
-        self.kind, self.label = kind, label
-
-
-class _Return(Exception):  # noqa: N818 - control flow, not an error
-    def __init__(self, value: Any) -> None:
-        super().__init__("RETURN")
-        self.value = value
-
-
-@dataclass
-class Cursor:
-    query: s.Text | None  # None: over a RESULTSET
-    resultset: str | None = None
-    rows: list[Any] | None = None
-    position: int = 0
-
-
-@dataclass
-class Variable:
-    value: Any
-    type: str | None = None  # the declared type, upper case, for the CAST of each assignment
-
-
-@dataclass
-class Scope:
-    parent: Scope | None
-    variables: dict[str, Variable] = field(default_factory=dict)
-    exceptions: dict[str, tuple[int, str]] = field(default_factory=dict)
-
-    def find(self, name: str) -> Variable | None:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.variables:
-                return scope.variables[name]
-            scope = scope.parent
-        return None
-
-    def exception(self, name: str) -> tuple[int, str] | None:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.exceptions:
-                return scope.exceptions[name]
-            scope = scope.parent
-        return None
 
 
 class Interpreter:
@@ -138,9 +90,9 @@ class Interpreter:
             try:
                 self.block(block, scope)
                 value = None
-            except _Return as done:
+            except ReturnSignal as done:
                 value = done.value
-            except _Jump as jump:
+            except JumpSignal as jump:
                 raise LocalEngineError(f"SQL compilation error: {jump.kind} outside a loop.") from None
         except ScriptError as error:
             self._abandon_transaction()
@@ -226,7 +178,7 @@ class Interpreter:
         elif isinstance(node, s.Loop | s.ForRange | s.ForCursor):
             self.loop(node, scope)
         elif isinstance(node, s.Jump):
-            raise _Jump(node.kind, node.label)
+            raise JumpSignal(node.kind, node.label)
         elif isinstance(node, s.Return):
             self.return_(node, scope)
         elif isinstance(node, s.Raise):
@@ -456,7 +408,7 @@ class Interpreter:
         for body_scope in self._passes(node, scope):
             try:
                 self.statements(node.body, body_scope)
-            except _Jump as jump:
+            except JumpSignal as jump:
                 if jump.label is not None and jump.label != node.label:
                     raise
                 if jump.kind == "BREAK":
@@ -518,8 +470,8 @@ class Interpreter:
             variable = scope.find(node.table)
             if variable is None or not isinstance(variable.value, Result):
                 raise LocalEngineError(f"SQL compilation error: '{node.table}' is not an assigned RESULTSET.")
-            raise _Return(variable.value)
-        raise _Return(self.evaluate(node.value, scope) if node.value is not None else None)
+            raise ReturnSignal(variable.value)
+        raise ReturnSignal(self.evaluate(node.value, scope) if node.value is not None else None)
 
     def raise_(self, node: s.Raise, scope: Scope) -> None:
         if node.name is None:

@@ -1,7 +1,7 @@
 """Stored procedures: ``CREATE [OR REPLACE] PROCEDURE``, ``CALL``, ``DROP PROCEDURE``, ``SHOW PROCEDURES``.
 
-A procedure is kept in its database's catalog, ``_MOVIECDC.PROCEDURES`` (one row per signature: name and
-argument types), so it persists with a path and survives reopening, like a table. ``LANGUAGE SQL`` bodies
+A procedure is kept in its database's catalog (:mod:`.procedure_catalog`), so it persists with a path and
+survives reopening, like a table. ``LANGUAGE SQL`` bodies
 are Snowflake Scripting blocks run by :mod:`.interpreter`; ``LANGUAGE PYTHON`` handlers run in-process
 (:mod:`.python`); Java, JavaScript and Scala are refused at CREATE.
 (https://docs.snowflake.com/en/sql-reference/sql/create-procedure, .../sql/call, .../sql/drop-procedure)
@@ -13,71 +13,32 @@ PROCEDURES) and has no other effect: the local engine has one user.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local.core import catalog
-from moviecdc.local.core.catalog import HIDDEN_SCHEMA, hidden
-from moviecdc.local.core.names import ObjectName, Part, display_part, quote
+from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import Result, from_records, status
 from moviecdc.local.core.show_filters import parse_show
-from moviecdc.local.scripting import python
+from moviecdc.local.scripting import procedure_catalog, python
 from moviecdc.local.scripting.blocks import answer
-from moviecdc.local.scripting.interpreter import Interpreter, Variable
-from moviecdc.local.scripting.lexer import DOLLAR, OP, QUOTED, STRING, WORD, Token, script_tokens, string_value
-from moviecdc.local.scripting.syntax import Text, parse_block, parse_expression_list
+from moviecdc.local.scripting.clauses import Clauses, base_type, source_text, type_text
+from moviecdc.local.scripting.interpreter import Interpreter
+from moviecdc.local.scripting.lexer import DOLLAR, QUOTED, STRING, WORD, script_tokens, string_value
+from moviecdc.local.scripting.nodes import Text
+from moviecdc.local.scripting.procedure_catalog import Argument, Procedure
+from moviecdc.local.scripting.state import Variable
+from moviecdc.local.scripting.syntax import parse_block, parse_expression_list
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
     from moviecdc.local.core.router import Statement
 
-_DDL = (
-    "CREATE TABLE IF NOT EXISTS {db}.{h}.PROCEDURES ("
-    "SCHEMA_NAME VARCHAR NOT NULL, NAME VARCHAR NOT NULL, ARGS VARCHAR NOT NULL, RETURNS VARCHAR NOT NULL, "
-    "LANGUAGE VARCHAR NOT NULL, EXECUTE_AS VARCHAR NOT NULL, HANDLER VARCHAR, BODY VARCHAR NOT NULL, "
-    "PROPERTIES VARCHAR NOT NULL, COMMENT VARCHAR, CREATED_ON TIMESTAMP NOT NULL)"
-)
-_COLUMNS = "SCHEMA_NAME, NAME, ARGS, RETURNS, LANGUAGE, EXECUTE_AS, HANDLER, BODY, PROPERTIES, COMMENT, CREATED_ON"
-_CACHE = "procedures"
 _REFUSED_LANGUAGES = {"JAVA": "Java", "JAVASCRIPT": "JavaScript", "SCALA": "Scala"}
 _FLAGS = {  # clauses that change nothing the local engine can observe; accepted and recorded
     "VOLATILE", "IMMUTABLE", "STRICT", "SECURE", "COPY", "GRANTS",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Argument:
-    name: str
-    type: str
-    default: str | None = None  # the default's SQL text
-
-
-@dataclass(frozen=True)
-class Procedure:
-    name: ObjectName
-    args: tuple[Argument, ...]
-    returns: str  # a type, or TABLE(...)
-    language: str
-    execute_as: str
-    body: str
-    created_on: datetime
-    handler: str | None = None
-    properties: dict[str, str] = field(default_factory=dict, compare=False)
-    comment: str | None = None
-
-    @property
-    def signature(self) -> tuple[str, ...]:
-        return tuple(_base_type(a.type) for a in self.args)
-
-    @property
-    def arguments_text(self) -> str:
-        """As SHOW PROCEDURES prints it: ``NAME(NUMBER, VARCHAR) RETURN VARCHAR``."""
-        return f"{self.name.name}({', '.join(self.signature)}) RETURN {self.returns}"
 
 
 # -- CREATE -----------------------------------------------------------------------------------------
@@ -92,24 +53,23 @@ def create(engine: Engine, statement: Statement) -> Result:
     ).fetchall():
         raise LocalEngineError(f"Schema '{name.database}.{name.schema}' does not exist or not authorized.")
     with engine.atomic():
-        catalog.ensure(engine.con, name.database)
-        engine.con.execute(_DDL.format(db=quote(name.database), h=quote(HIDDEN_SCHEMA)))
+        procedure_catalog.ensure(engine, name.database)
         engine.invalidate()  # the catalog table may be new
-        existing = _find_exact(engine, name, spec.signature)
+        existing = procedure_catalog.find_exact(engine, name, spec.signature)
         if existing is not None:
             if if_not_exists:
                 return status(f"{display_part(name.name)} already exists, statement succeeded.")
             if not or_replace:
                 raise LocalEngineError(f"SQL compilation error: Object '{name.display}' already exists.")
-            _delete(engine, existing)
-        _insert(engine, spec)
+            procedure_catalog.delete(engine, existing)
+        procedure_catalog.insert(engine, spec)
     # Snowflake answers CREATE PROCEDURE with the text it uses for functions (the docs' examples show it).
     return status(f"Function {display_part(name.name)} successfully created.")
 
 
 def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  # noqa: PLR0912, PLR0915
     tokens = script_tokens(text)
-    cur = _Cursor(tokens)
+    cur = Clauses(tokens)
     cur.expect("CREATE")
     or_replace = if_not_exists = False
     properties: dict[str, str] = {}
@@ -134,24 +94,26 @@ def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  #
     for part in parse_expression_list(cur.until_close()):
         words = part.tokens
         if len(words) < 2:
-            raise LocalEngineError(f"SQL compilation error: argument '{_text(text, words)}' needs a name and a type.")
+            raise LocalEngineError(
+                f"SQL compilation error: argument '{source_text(text, words)}' needs a name and a type."
+            )
         arg_name = words[0].text[1:-1] if words[0].kind == QUOTED else words[0].text.upper()
         rest = list(words[1:])
         default = None
         for index, token in enumerate(rest):
             if token.is_word("DEFAULT"):
-                default = _text(text, tuple(rest[index + 1 :]))
+                default = source_text(text, tuple(rest[index + 1 :]))
                 rest = rest[:index]
                 break
-        args.append(Argument(arg_name, _type_text(text, tuple(rest)), default))
+        args.append(Argument(arg_name, type_text(text, tuple(rest)), default))
     cur.expect("RETURNS")
     if cur.at("TABLE"):
         cur.next()
         cur.expect("(")
         columns = cur.until_close()
-        returns = f"TABLE({_text(text, columns.tokens)})"
+        returns = f"TABLE({source_text(text, columns.tokens)})"
     else:
-        returns = _type_text(text, cur.type_tokens())
+        returns = type_text(text, cur.type_tokens())
     language, execute_as, handler, comment, body = "SQL", "OWNER", None, None, None
     while cur.more():
         token = cur.next()
@@ -184,7 +146,7 @@ def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  #
             cur.expect("=")
             if cur.peek().text == "(":
                 cur.next()
-                value = _text(text, cur.until_close().tokens)
+                value = source_text(text, cur.until_close().tokens)
                 properties[word] = f"({value})"
             else:
                 value_token = cur.next()
@@ -232,7 +194,7 @@ def _parse_create(engine: Engine, text: str) -> tuple[Procedure, bool, bool]:  #
 def call(engine: Engine, statement: Statement) -> Result:  # noqa: PLR0912 - argument forms
     """``CALL name(args)`` (also ``CALL name(arg => value, …)``)."""
     tokens = script_tokens(statement.text)
-    cur = _Cursor(tokens)
+    cur = Clauses(tokens)
     cur.expect("CALL")
     parts = cur.name_parts()
     cur.expect("(")
@@ -282,7 +244,7 @@ def call(engine: Engine, statement: Statement) -> Result:  # noqa: PLR0912 - arg
 
 
 def _resolve_call(engine: Engine, name: ObjectName, count: int) -> Procedure:
-    candidates = [p for p in load(engine).values() if p.name == name]
+    candidates = [p for p in procedure_catalog.load(engine).values() if p.name == name]
     fitting = [p for p in candidates if sum(1 for a in p.args if a.default is None) <= count <= len(p.args)]
     if len(fitting) > 1:
         exact = [p for p in fitting if len(p.args) == count]
@@ -309,7 +271,7 @@ def _resolve_call(engine: Engine, name: ObjectName, count: int) -> Procedure:
 
 def drop(engine: Engine, statement: Statement) -> Result:
     """``DROP PROCEDURE [IF EXISTS] name(type, …)``."""
-    cur = _Cursor(script_tokens(statement.text))
+    cur = Clauses(script_tokens(statement.text))
     cur.expect("DROP")
     cur.expect("PROCEDURE")
     if_exists = False
@@ -322,10 +284,14 @@ def drop(engine: Engine, statement: Statement) -> Result:
     if cur.more() and cur.peek().text == "(":
         cur.next()
         signature = tuple(
-            _base_type(_type_text(statement.text, p.tokens)) for p in parse_expression_list(cur.until_close())
+            base_type(type_text(statement.text, p.tokens)) for p in parse_expression_list(cur.until_close())
         )
     engine.implicit_commit()
-    found = [p for p in load(engine).values() if p.name == name and (signature is None or p.signature == signature)]
+    found = [
+        p
+        for p in procedure_catalog.load(engine).values()
+        if p.name == name and (signature is None or p.signature == signature)
+    ]
     if len(found) != 1:
         if not found and if_exists:
             return status("Drop statement executed successfully (PROCEDURE already dropped).")
@@ -333,7 +299,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
             raise LocalEngineError(f"SQL compilation error: DROP PROCEDURE {name.display} needs its argument types.")
         raise LocalEngineError(f"SQL compilation error: Procedure '{name.display}' does not exist or not authorized.")
     with engine.atomic():
-        _delete(engine, found[0])
+        procedure_catalog.delete(engine, found[0])
     return status(f"{display_part(name.name)} successfully dropped.")
 
 
@@ -344,7 +310,7 @@ def show(engine: Engine, statement: Statement) -> Result:
         ("USER", "PROCEDURES") if statement.keywords.startswith(("SHOW USER", "SHOW TERSE USER")) else ("PROCEDURES",)
     )
     where = parse_show(engine, statement.text, words)
-    rows = sorted(load(engine).values(), key=lambda p: (p.name.database, p.name.schema, p.name.name))
+    rows = sorted(procedure_catalog.load(engine).values(), key=lambda p: (p.name.database, p.name.schema, p.name.name))
     rows = [p for p in rows if where.matches(p.name)][: where.limit]
     columns = ("created_on", "name", "schema_name", "is_builtin", "is_aggregate", "is_ansi", "min_num_arguments",
                "max_num_arguments", "arguments", "description", "catalog_name", "is_table_function",
@@ -374,160 +340,3 @@ def show(engine: Engine, statement: Statement) -> Result:
         for p in rows
     ]
     return from_records(columns, records, types)
-
-
-def forget_schema(engine: Engine, statement: Statement) -> None:
-    """After ``DROP SCHEMA`` succeeded: its procedures go with it (a schema created again starts empty)."""
-    cur = _Cursor(script_tokens(statement.text))
-    cur.expect("DROP")
-    cur.expect("SCHEMA")
-    if cur.at("IF"):
-        cur.next()
-        cur.expect("EXISTS")
-    parts = cur.name_parts()
-    database = parts[0].resolved if len(parts) == 2 else engine.database
-    if database is None or database not in engine.holders("PROCEDURES"):
-        return
-    with engine.atomic():
-        engine.family_caches.pop(_CACHE, None)
-        table = hidden(database, "PROCEDURES").sql
-        engine.con.execute(f"DELETE FROM {table} WHERE SCHEMA_NAME = ?", [parts[-1].resolved])
-
-
-# -- the catalog --------------------------------------------------------------------------------------
-
-
-def load(engine: Engine) -> dict[tuple[ObjectName, tuple[str, ...]], Procedure]:
-    """Every procedure of every attached database, by name and signature (cached until DDL)."""
-    cached: dict[tuple[ObjectName, tuple[str, ...]], Procedure] | None = engine.family_caches.get(_CACHE)
-    if cached is None:
-        cached = {}
-        for db in engine.holders("PROCEDURES"):
-            for row in engine.con.execute(
-                f"SELECT {_COLUMNS} FROM {hidden(db, 'PROCEDURES').sql} WHERE SCHEMA_NAME IN "
-                "(SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?)",
-                [db],
-            ).fetchall():
-                procedure = _from_row(db, row)
-                cached[(procedure.name, procedure.signature)] = procedure
-        engine.family_caches[_CACHE] = cached
-    return cached
-
-
-def _from_row(db: str, r: tuple[Any, ...]) -> Procedure:
-    args = tuple(Argument(a[0], a[1], a[2]) for a in json.loads(r[2]))
-    return Procedure(ObjectName(db, r[0], r[1]), args, r[3], r[4], r[5], r[7], r[10], r[6], json.loads(r[8]), r[9])
-
-
-def _find_exact(engine: Engine, name: ObjectName, signature: tuple[str, ...]) -> Procedure | None:
-    return load(engine).get((name, signature))
-
-
-def _insert(engine: Engine, p: Procedure) -> None:
-    engine.family_caches.pop(_CACHE, None)
-    engine.con.execute(
-        f"INSERT INTO {hidden(p.name.database, 'PROCEDURES').sql} ({_COLUMNS}) VALUES ({', '.join('?' * 11)})",
-        [p.name.schema, p.name.name, json.dumps([[a.name, a.type, a.default] for a in p.args]), p.returns,
-         p.language, p.execute_as, p.handler, p.body, json.dumps(p.properties, sort_keys=True), p.comment,
-         p.created_on],
-    )  # fmt: skip
-
-
-def _delete(engine: Engine, p: Procedure) -> None:
-    engine.family_caches.pop(_CACHE, None)
-    engine.con.execute(
-        f"DELETE FROM {hidden(p.name.database, 'PROCEDURES').sql} WHERE SCHEMA_NAME = ? AND NAME = ? AND ARGS = ?",
-        [p.name.schema, p.name.name, json.dumps([[a.name, a.type, a.default] for a in p.args])],
-    )
-
-
-# -- tokens -------------------------------------------------------------------------------------------
-
-
-_SYNONYMS = {"INT": "NUMBER", "INTEGER": "NUMBER", "BIGINT": "NUMBER", "SMALLINT": "NUMBER", "TINYINT": "NUMBER",
-             "BYTEINT": "NUMBER", "DECIMAL": "NUMBER", "NUMERIC": "NUMBER", "STRING": "VARCHAR", "TEXT": "VARCHAR",
-             "CHAR": "VARCHAR", "CHARACTER": "VARCHAR", "DOUBLE": "FLOAT", "REAL": "FLOAT", "FLOAT4": "FLOAT",
-             "FLOAT8": "FLOAT", "DATETIME": "TIMESTAMP_NTZ", "TIMESTAMP": "TIMESTAMP_NTZ"}  # fmt: skip
-
-
-def _base_type(type_: str) -> str:
-    """A type as a signature compares it: ``NUMBER(10,2)`` and ``INT`` are both ``NUMBER``."""
-    base = type_.split("(", maxsplit=1)[0].strip().upper()
-    return _SYNONYMS.get(base, base)
-
-
-def _text(source: str, tokens: tuple[Token, ...] | list[Token]) -> str:
-    return source[tokens[0].start : tokens[-1].end] if tokens else ""
-
-
-def _type_text(source: str, tokens: tuple[Token, ...] | list[Token]) -> str:
-    return " ".join(_text(source, tokens).upper().split())
-
-
-class _Cursor:
-    def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def more(self) -> bool:
-        while self.pos < len(self.tokens) and self.tokens[self.pos].text == ";":
-            self.pos += 1
-        return self.pos < len(self.tokens)
-
-    def peek(self) -> Token:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else Token(OP, "", 0, 0)
-
-    def next(self) -> Token:
-        if self.pos >= len(self.tokens):
-            raise LocalEngineError("SQL compilation error: unexpected end of the statement.")
-        self.pos += 1
-        return self.tokens[self.pos - 1]
-
-    def at(self, *words: str) -> bool:
-        return self.peek().is_word(*words)
-
-    def expect(self, word: str) -> Token:
-        token = self.next()
-        if not (token.is_word(word) or token.text == word):
-            raise LocalEngineError(f"SQL compilation error: expected {word}, found '{token.text}'.")
-        return token
-
-    def name_parts(self) -> tuple[Part, ...]:
-        parts: list[Part] = []
-        while True:
-            token = self.next()
-            if token.kind == WORD:
-                parts.append(Part(token.text, quoted=False))
-            elif token.kind == QUOTED:
-                parts.append(Part(token.text[1:-1].replace('""', '"'), quoted=True))
-            else:
-                raise LocalEngineError(f"SQL compilation error: expected a name, found '{token.text}'.")
-            if self.peek().text != ".":
-                return tuple(parts)
-            self.next()
-
-    def until_close(self) -> Text:
-        """The tokens up to the ``)`` closing an already consumed ``(``; consumes the ``)``."""
-        start, depth = self.pos, 1
-        while self.pos < len(self.tokens):
-            token = self.tokens[self.pos]
-            depth += 1 if token.text == "(" else -1 if token.text == ")" else 0
-            if depth == 0:
-                self.pos += 1
-                return Text(tuple(self.tokens[start : self.pos - 1]))
-            self.pos += 1
-        raise LocalEngineError("SQL compilation error: missing ')'.")
-
-    def type_tokens(self) -> list[Token]:
-        start = self.pos
-        if self.more():
-            self.next()
-        if self.peek().text == "(":
-            self.next()
-            self.until_close()
-        return self.tokens[start : self.pos]
-
-    def rest(self) -> list[Token]:
-        rest = [t for t in self.tokens[self.pos :] if t.text != ";"]
-        self.pos = len(self.tokens)
-        return rest

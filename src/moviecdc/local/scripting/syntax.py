@@ -1,6 +1,6 @@
 """The shape of a Snowflake Scripting block: a parser from tokens to a small tree of statements.
 
-Expressions and SQL statements stay token runs (:class:`Text`): the interpreter binds their variables and
+Expressions and SQL statements stay token runs (:class:`~.nodes.Text`): the interpreter binds their variables and
 sends them to the engine, so Snowflake's own SQL evaluates them. What this parser does not know raises
 ``UnsupportedSqlError`` naming the construct, never a silent skip.
 
@@ -14,155 +14,31 @@ construct under https://docs.snowflake.com/en/sql-reference/snowflake-scripting)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.scripting.lexer import DOLLAR, NUMBER, OP, STRING, WORD, Token, script_tokens, string_value
-
-
-@dataclass(frozen=True)
-class Text:
-    """A run of tokens of the source: an expression, a type or a SQL statement."""
-
-    tokens: tuple[Token, ...]
-
-    @property
-    def start(self) -> int:
-        return self.tokens[0].start if self.tokens else 0
-
-
-@dataclass
-class Node:
-    start: int
-
-
-@dataclass
-class VarDecl(Node):
-    name: str
-    type: Text | None
-    default: Text | None
-
-
-@dataclass
-class CursorDecl(Node):
-    name: str
-    query: Text  # a query, or one word naming a RESULTSET
-
-
-@dataclass
-class ResultsetDecl(Node):
-    name: str
-    query: Text | None
-
-
-@dataclass
-class ExceptionDecl(Node):
-    name: str
-    code: int
-    message: str
-
-
-@dataclass
-class Block(Node):
-    decls: list[Node]
-    body: list[Node]
-    handlers: list[tuple[tuple[str, ...], list[Node]]]
-    label: str | None = None
-
-
-@dataclass
-class Sql(Node):
-    text: Text
-    into: tuple[str, ...] = ()  # SELECT … INTO :a, :b
-
-
-@dataclass
-class Assign(Node):
-    name: str
-    value: Text
-
-
-@dataclass
-class If(Node):
-    branches: list[tuple[Text, list[Node]]]
-    otherwise: list[Node] | None
-
-
-@dataclass
-class Case(Node):
-    subject: Text | None
-    whens: list[tuple[Text, list[Node]]]
-    otherwise: list[Node] | None
-
-
-@dataclass
-class Loop(Node):
-    """LOOP, WHILE (``condition`` before each pass) and REPEAT (``until`` after each pass)."""
-
-    body: list[Node]
-    condition: Text | None = None
-    until: Text | None = None
-    label: str | None = None
-
-
-@dataclass
-class ForRange(Node):
-    var: str
-    low: Text
-    high: Text
-    reverse: bool
-    body: list[Node]
-    label: str | None = None
-
-
-@dataclass
-class ForCursor(Node):
-    var: str
-    cursor: str
-    body: list[Node]
-    label: str | None = None
-
-
-@dataclass
-class Jump(Node):
-    kind: str  # BREAK or CONTINUE
-    label: str | None
-
-
-@dataclass
-class Return(Node):
-    value: Text | None
-    table: str | None = None  # RETURN TABLE(resultset)
-
-
-@dataclass
-class Raise(Node):
-    name: str | None
-
-
-@dataclass
-class CursorOp(Node):
-    kind: str  # OPEN, FETCH, CLOSE
-    cursor: str
-    args: list[Text] = field(default_factory=list)  # OPEN … USING (args)
-    into: tuple[str, ...] = ()  # FETCH … INTO vars
-
-
-@dataclass
-class Transaction(Node):
-    kind: str  # BEGIN, COMMIT, ROLLBACK
-
-
-@dataclass
-class ExecuteImmediate(Node):
-    text: Text
-    using: tuple[str, ...] = ()
-
-
-@dataclass
-class Nothing(Node):
-    """``NULL;``: the statement that does nothing, on purpose."""
-
+from moviecdc.local.scripting.nodes import (
+    Assign,
+    Block,
+    Case,
+    CursorDecl,
+    CursorOp,
+    ExceptionDecl,
+    ExecuteImmediate,
+    ForCursor,
+    ForRange,
+    If,
+    Jump,
+    Loop,
+    Node,
+    Nothing,
+    Raise,
+    ResultsetDecl,
+    Return,
+    Sql,
+    Text,
+    Transaction,
+    VarDecl,
+)
 
 _LOOP_WORDS = ("DO", "LOOP")
 # Scripting statements the interpreter does not run: refused by name, never sent on as SQL.
