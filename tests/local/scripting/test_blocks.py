@@ -151,11 +151,13 @@ def test_for_over_a_cursor_reads_record_fields(s: LocalSession) -> None:
 
 
 def test_open_fetch_close(s: LocalSession) -> None:
-    """https://docs.snowflake.com/en/sql-reference/snowflake-scripting/fetch and .../open (USING binds ?)."""
+    """https://docs.snowflake.com/en/sql-reference/snowflake-scripting/fetch ("If you try to FETCH a row after
+    the last row, you get NULL values") and .../open (USING binds ?)."""
     s.sql("INSERT INTO T VALUES (1, 'a'), (2, 'b'), (3, 'c')").collect()
-    block = """DECLARE c CURSOR FOR SELECT VAL FROM T WHERE ID > ? ORDER BY ID; v VARCHAR; w VARCHAR;
-      BEGIN OPEN c USING (1); FETCH c INTO v; FETCH c INTO w; CLOSE c; RETURN v || w; END"""
-    assert value(s, block) == "bc"
+    block = """DECLARE c CURSOR FOR SELECT VAL FROM T WHERE ID > ? ORDER BY ID; v VARCHAR; w VARCHAR; x VARCHAR;
+      BEGIN OPEN c USING (1); FETCH c INTO v; FETCH c INTO w; x := 'set'; FETCH c INTO x; CLOSE c;
+      RETURN v || w || COALESCE(x, ' then NULL'); END"""
+    assert value(s, block) == "bc then NULL"
 
 
 def test_while_repeat_loop_and_break(s: LocalSession) -> None:
@@ -342,3 +344,13 @@ def test_a_failure_in_a_block_inside_the_callers_transaction_is_not_swallowed(s:
     s.sql("INSERT INTO T VALUES (1, 'a')").collect()
     with pytest.raises(UnsupportedSqlError, match="caller's open transaction"):
         s.sql("BEGIN SELECT * FROM NOPE; EXCEPTION WHEN OTHER THEN RETURN 'handled'; END").collect()
+
+
+def test_select_into_must_return_a_single_row(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/constructs/into: "The SELECT statement must return a single row"."""
+    s.sql("INSERT INTO T VALUES (1, 'a'), (2, 'b')").collect()
+    for where in ("", "WHERE ID > 5"):
+        block = f"BEGIN LET v VARCHAR := 'x'; SELECT VAL INTO :v FROM T {where}; RETURN v; END"
+        with pytest.raises(LocalEngineError, match=r"STATEMENT_ERROR.*must return a single row"):
+            s.sql(block).collect()
+    assert value(s, "BEGIN LET v VARCHAR := 'x'; SELECT VAL INTO :v FROM T WHERE ID = 2; RETURN v; END") == "b"

@@ -199,19 +199,15 @@ class Interpreter:
     def sql(self, node: s.Sql, scope: Scope) -> None:
         result = self.run_sql(self.bind(node.text, scope, bare=False), node.start)
         if node.into:
+            # "The SELECT statement must return a single row" (https://docs.snowflake.com/en/sql-reference/constructs/into)
             rows = result.rows()
-            if len(rows) > 1:
+            if len(rows) != 1 or len(rows[0]) < len(node.into):
+                problem = f"returned {len(rows)} rows" if len(rows) != 1 else "has fewer columns than INTO variables"
                 raise self._statement_error(
-                    LocalEngineError("SELECT … INTO returned more than one row; it must return at most one."),
-                    node.start,
-                )
-            row = rows[0] if rows else None
-            if row is not None and len(row) < len(node.into):
-                raise self._statement_error(
-                    LocalEngineError("SELECT … INTO names more variables than the query has columns."), node.start
+                    LocalEngineError(f"SELECT … INTO must return a single row; this one {problem}."), node.start
                 )
             for index, name in enumerate(node.into):
-                self.set(name, row[index] if row is not None else None, scope, node.start)
+                self.set(name, rows[0][index], scope, node.start)
 
     def run_sql(self, text: str, where: int, *, track: bool = True) -> Result:
         """One statement through the engine's router; its failure becomes STATEMENT_ERROR."""
