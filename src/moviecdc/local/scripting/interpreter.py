@@ -20,26 +20,20 @@ statement inside the caller's open transaction (for the same reason; refused eve
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.results import Result
-from moviecdc.local.dialect.errors import describe, unsupported
+from moviecdc.local.dialect.errors import unsupported
 from moviecdc.local.scripting import nodes as s
-from moviecdc.local.scripting.binding import literal, render
+from moviecdc.local.scripting.binding import render
+from moviecdc.local.scripting.expressions import Expressions, missing, statement_error
 from moviecdc.local.scripting.lexer import (
-    DOLLAR,
-    NUMBER,
-    STRING,
     WORD,
     line_and_position,
     script_tokens,
-    string_value,
 )
 from moviecdc.local.scripting.state import (
-    EXPRESSION_ERROR,
     OTHER,
     STATEMENT_ERROR,
     USER_SQLSTATE,
@@ -54,15 +48,8 @@ from moviecdc.local.scripting.state import (
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
 
-_CODED = re.compile(r"^(\d{6}) \(([0-9A-Z]{5})\): (.*)$", re.DOTALL)
 _DML = ("INSERT", "UPDATE", "DELETE", "MERGE")
 _COUNTS = ("number of rows inserted", "number of rows updated", "number of rows deleted")
-_NATIVE = {  # declared types a Python value of this type already has (no CAST needed)
-    int: ("INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT", "NUMBER", "NUMERIC", "DECIMAL"),
-    str: ("VARCHAR", "STRING", "TEXT", "CHAR", "CHARACTER"),
-    bool: ("BOOLEAN",),
-    float: ("FLOAT", "DOUBLE", "REAL", "FLOAT4", "FLOAT8", "DOUBLE PRECISION"),
-}
 _BUILTINS = ("SQLROWCOUNT", "SQLFOUND", "SQLNOTFOUND", "SQLCODE", "SQLERRM", "SQLSTATE")
 
 
@@ -73,15 +60,12 @@ class Interpreter:
         self.engine = engine
         self.source = source
         self.specials: dict[str, Any] = dict.fromkeys(_BUILTINS)
+        self.values = Expressions(engine, source, self.specials)
         self.owns_transaction = False  # the block ran BEGIN TRANSACTION and has not ended it
         self.lost_transaction = False  # a failure rolled back the block's transaction (see module docstring)
         self.handling: list[ScriptError] = []
 
     # -- entry ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def new_scope() -> Scope:
-        return Scope(None)
 
     def run(self, block: s.Block, arguments: dict[str, Variable] | None = None) -> Any:
         """Run the block; its RETURN value (a Python value or a RESULTSET's :class:`Result`), or None."""
@@ -153,8 +137,8 @@ class Interpreter:
             self.sql(node, scope)
         elif isinstance(node, s.VarDecl):
             type_ = self._type(node.type)
-            value = self.evaluate(node.default, scope) if node.default is not None else None
-            scope.variables[node.name] = Variable(self.coerce(value, type_, node.start), type_)
+            value = self.values.evaluate(node.default, scope) if node.default is not None else None
+            scope.variables[node.name] = Variable(self.values.coerce(value, type_, node.start), type_)
         elif isinstance(node, s.Assign):
             self.assign(node, scope)
         elif isinstance(node, s.ResultsetDecl):
@@ -197,13 +181,13 @@ class Interpreter:
     # -- SQL --------------------------------------------------------------------------------------
 
     def sql(self, node: s.Sql, scope: Scope) -> None:
-        result = self.run_sql(self.bind(node.text, scope, bare=False), node.start)
+        result = self.run_sql(self.values.bind(node.text, scope, bare=False), node.start)
         if node.into:
             # "The SELECT statement must return a single row" (https://docs.snowflake.com/en/sql-reference/constructs/into)
             rows = result.rows()
             if len(rows) != 1 or len(rows[0]) < len(node.into):
                 problem = f"returned {len(rows)} rows" if len(rows) != 1 else "has fewer columns than INTO variables"
-                raise self._statement_error(
+                raise statement_error(
                     LocalEngineError(f"SELECT … INTO must return a single row; this one {problem}."), node.start
                 )
             for index, name in enumerate(node.into):
@@ -234,7 +218,7 @@ class Interpreter:
                 ) from error
             if in_own and not self.engine.in_transaction:
                 self.owns_transaction, self.lost_transaction = False, True
-            raise self._statement_error(error, where) from error
+            raise statement_error(error, where) from error
         if track:
             self._row_counts(text, result)
         return result
@@ -253,17 +237,6 @@ class Interpreter:
                 count += sum(int(v or 0) for v in result.table.column(name).to_pylist())
         self.specials.update(SQLROWCOUNT=count, SQLFOUND=count > 0, SQLNOTFOUND=count == 0)
 
-    def _statement_error(self, error: Exception, where: int, name: str = STATEMENT_ERROR) -> ScriptError:
-        if isinstance(error, ScriptError):
-            return error
-        code, message = describe(error)
-        state = None
-        coded = _CODED.match(message)
-        if coded is not None:
-            code, state, message = coded.group(1), coded.group(2), coded.group(3)
-        message = message.split("\n  Statement: ")[0]
-        return ScriptError(name, int(code) if code is not None else None, message, state, where)
-
     def query(self, text: s.Text, scope: Scope, where: int) -> Result:
         """A RESULTSET's query: ``(SELECT …)`` or ``(EXECUTE IMMEDIATE …)``, run now."""
         tokens = text.tokens
@@ -277,70 +250,16 @@ class Interpreter:
         if tokens and tokens[0].is_word("EXECUTE") and len(tokens) > 1 and tokens[1].is_word("IMMEDIATE"):
             node = s.ExecuteImmediate(where, s.Text(tokens[2:]))
             return self.run_sql(self._immediate_text(node, scope), where)
-        return self.run_sql(self.bind(inner, scope, bare=False), where)
-
-    def bind(self, text: s.Text, scope: Scope, *, bare: bool, positional: list[Any] | None = None) -> str:
-        def lookup(name: str, column: str | None) -> Any:
-            variable = scope.find(name)
-            if variable is None:
-                if column is None and name in self.specials:
-                    return self.specials[name]
-                raise KeyError(name)
-            value = variable.value
-            if column is None:
-                if isinstance(value, Cursor | Result) or _is_row(value):
-                    raise KeyError(name)  # not a scalar: leave the name to SQL (it may be a table)
-                return value
-            if _is_row(value):
-                fields = value.as_dict()
-                if column in fields:
-                    return fields[column]
-            raise KeyError(name)
-
-        return render(self.source, text, lookup, bare=bare, positional=positional)
+        return self.run_sql(self.values.bind(inner, scope, bare=False), where)
 
     # -- expressions and variables ----------------------------------------------------------------
-
-    def evaluate(self, text: s.Text, scope: Scope) -> Any:  # noqa: PLR0911 - the direct reads, then SQL
-        """The value of an expression of the block: read directly when it is a literal or a variable,
-        otherwise ``SELECT <expression>`` with its variables bound."""
-        tokens = text.tokens
-        if len(tokens) == 1:
-            token = tokens[0]
-            if token.kind == NUMBER:
-                return int(token.text) if token.text.isdigit() else Decimal(token.text)
-            if token.kind in (STRING, DOLLAR):
-                return string_value(token)
-            if token.is_word("TRUE", "FALSE"):
-                return token.upper == "TRUE"
-            if token.is_word("NULL"):
-                return None
-            if token.kind == WORD:
-                name = token.text.upper()
-                variable = scope.find(name)
-                if variable is not None and not isinstance(variable.value, Cursor | Result):
-                    return variable.value
-                if variable is None and name in self.specials:
-                    return self.specials[name]
-        sql = "SELECT " + self.bind(text, scope, bare=True)
-        try:
-            result = self.engine.run(sql)
-        except Exception as error:
-            if unsupported(error):
-                raise
-            raise self._statement_error(error, text.start, EXPRESSION_ERROR) from error
-        rows = result.rows()
-        return rows[0][0] if rows else None
-
-    def condition(self, text: s.Text, scope: Scope) -> bool:
-        return bool(self.evaluate(text, scope))
 
     def assign(self, node: s.Assign, scope: Scope) -> None:
         variable = scope.find(node.name)
         if variable is not None and variable.type == "RESULTSET":
             variable.value = self.query(node.value, scope, node.start)
             return
-        self.set(node.name, self.evaluate(node.value, scope), scope, node.start)
+        self.set(node.name, self.values.evaluate(node.value, scope), scope, node.start)
 
     def set(self, name: str, value: Any, scope: Scope, where: int) -> None:
         variable = scope.find(name)
@@ -348,24 +267,7 @@ class Interpreter:
             raise LocalEngineError(
                 f"SQL compilation error: variable '{name}' is not declared. Declare it in DECLARE or with LET."
             )
-        variable.value = self.coerce(value, variable.type, where)
-
-    def coerce(self, value: Any, type_: str | None, where: int) -> Any:
-        """``value`` as the declared type (Snowflake casts each assignment): a CAST in SQL unless the value
-        already has that type."""
-        if value is None or type_ is None or type_ in ("RESULTSET", "CURSOR"):
-            return value
-        base = type_.split("(")[0].strip()
-        for python_type, names in _NATIVE.items():
-            if type(value) is python_type and base in names and (python_type is not int or "," not in type_):
-                return value
-        try:
-            rows = self.engine.run(f"SELECT CAST({literal(value)} AS {type_})").rows()
-        except UnsupportedSqlError:
-            raise
-        except Exception as error:
-            raise self._statement_error(error, where, EXPRESSION_ERROR) from error
-        return rows[0][0]
+        variable.value = self.values.coerce(value, variable.type, where)
 
     def _type(self, text: s.Text | None) -> str | None:
         if text is None:
@@ -376,19 +278,19 @@ class Interpreter:
 
     def if_(self, node: s.If, scope: Scope) -> None:
         for condition, body in node.branches:
-            if self.condition(condition, scope):
+            if self.values.condition(condition, scope):
                 self.statements(body, Scope(scope))
                 return
         if node.otherwise is not None:
             self.statements(node.otherwise, Scope(scope))
 
     def case(self, node: s.Case, scope: Scope) -> None:
-        subject = self.evaluate(node.subject, scope) if node.subject is not None else None
+        subject = self.values.evaluate(node.subject, scope) if node.subject is not None else None
         for value, body in node.whens:
             if node.subject is None:
-                hit = self.condition(value, scope)
+                hit = self.values.condition(value, scope)
             else:
-                other = self.evaluate(value, scope)
+                other = self.values.evaluate(value, scope)
                 hit = subject is not None and other is not None and subject == other
             if hit:
                 self.statements(body, Scope(scope))
@@ -409,12 +311,12 @@ class Interpreter:
                     raise
                 if jump.kind == "BREAK":
                     return
-            if isinstance(node, s.Loop) and node.until is not None and self.condition(node.until, body_scope):
+            if isinstance(node, s.Loop) and node.until is not None and self.values.condition(node.until, body_scope):
                 return
 
     def _passes(self, node: s.Loop | s.ForRange | s.ForCursor, scope: Scope) -> Any:
         if isinstance(node, s.ForRange):
-            low, high = self.evaluate(node.low, scope), self.evaluate(node.high, scope)
+            low, high = self.values.evaluate(node.low, scope), self.values.evaluate(node.high, scope)
             values = range(int(low), int(high) + 1)
             for value in reversed(values) if node.reverse else values:
                 yield Scope(scope, {node.var: Variable(value, "INTEGER")})
@@ -422,7 +324,7 @@ class Interpreter:
             for row in self._open(node.cursor, scope, [], node.start):
                 yield Scope(scope, {node.var: Variable(row)})
         else:
-            while node.condition is None or self.condition(node.condition, scope):
+            while node.condition is None or self.values.condition(node.condition, scope):
                 yield Scope(scope)
 
     def _open(self, name: str, scope: Scope, args: list[Any], where: int) -> list[Any]:
@@ -439,13 +341,15 @@ class Interpreter:
             rows = source.value.rows()
         else:
             assert cursor.query is not None
-            rows = self.run_sql(self.bind(cursor.query, scope, bare=False, positional=args), where, track=False).rows()
+            rows = self.run_sql(
+                self.values.bind(cursor.query, scope, bare=False, positional=args), where, track=False
+            ).rows()
         cursor.rows, cursor.position = rows, 0
         return rows
 
     def cursor_op(self, node: s.CursorOp, scope: Scope) -> None:
         if node.kind == "OPEN":
-            self._open(node.cursor, scope, [self.evaluate(a, scope) for a in node.args], node.start)
+            self._open(node.cursor, scope, [self.values.evaluate(a, scope) for a in node.args], node.start)
             return
         variable = scope.find(node.cursor)
         if variable is None or not isinstance(variable.value, Cursor):
@@ -467,7 +371,7 @@ class Interpreter:
             if variable is None or not isinstance(variable.value, Result):
                 raise LocalEngineError(f"SQL compilation error: '{node.table}' is not an assigned RESULTSET.")
             raise ReturnSignal(variable.value)
-        raise ReturnSignal(self.evaluate(node.value, scope) if node.value is not None else None)
+        raise ReturnSignal(self.values.evaluate(node.value, scope) if node.value is not None else None)
 
     def raise_(self, node: s.Raise, scope: Scope) -> None:
         if node.name is None:
@@ -514,7 +418,7 @@ class Interpreter:
         self.run_sql(self._immediate_text(node, scope), node.start)
 
     def _immediate_text(self, node: s.ExecuteImmediate, scope: Scope) -> str:
-        value = self.evaluate(node.text, scope)
+        value = self.values.evaluate(node.text, scope)
         if not isinstance(value, str):
             raise LocalEngineError(
                 "EXECUTE IMMEDIATE needs a string: a literal, a $$ string or a variable holding one."
@@ -527,12 +431,4 @@ class Interpreter:
             if variable is None:
                 raise LocalEngineError(f"SQL compilation error: variable '{name}' is not declared.")
             args.append(variable.value)
-        return render(value, s.Text(tuple(script_tokens(value))), lambda n, c: _missing(n), bare=False, positional=args)
-
-
-def _missing(name: str) -> Any:
-    raise KeyError(name)
-
-
-def _is_row(value: Any) -> bool:
-    return hasattr(value, "as_dict") and isinstance(value, tuple)
+        return render(value, s.Text(tuple(script_tokens(value))), lambda n, c: missing(n), bare=False, positional=args)

@@ -24,11 +24,12 @@ from moviecdc.local.core.show_filters import parse_show
 from moviecdc.local.scripting import procedure_catalog, python
 from moviecdc.local.scripting.blocks import answer
 from moviecdc.local.scripting.clauses import Clauses, base_type, source_text, type_text
+from moviecdc.local.scripting.expressions import Expressions
 from moviecdc.local.scripting.interpreter import Interpreter
 from moviecdc.local.scripting.lexer import DOLLAR, QUOTED, STRING, WORD, script_tokens, string_value
 from moviecdc.local.scripting.nodes import Text
 from moviecdc.local.scripting.procedure_catalog import Argument, Procedure
-from moviecdc.local.scripting.state import Variable
+from moviecdc.local.scripting.state import Scope, Variable
 from moviecdc.local.scripting.syntax import parse_block, parse_expression_list
 
 if TYPE_CHECKING:
@@ -215,22 +216,22 @@ def call(engine: Engine, statement: Statement) -> Result:  # noqa: PLR0912 - arg
             positional.append(given_arg)
     procedure = _resolve_call(engine, name, len(positional) + len(named))
     values: dict[str, Any] = {}
-    interpreter = Interpreter(engine, statement.text)
-    scope_values = interpreter.new_scope()
+    given_values = Expressions(engine, statement.text, {})
+    scope_values = Scope(None)
     for index, arg in enumerate(procedure.args):
         if index < len(positional):
             expression: Text | None = positional[index]
         else:
             expression = named.get(arg.name)
         if expression is not None:
-            values[arg.name] = interpreter.evaluate(expression, scope_values)
+            values[arg.name] = given_values.evaluate(expression, scope_values)
         elif arg.default is not None:
-            values[arg.name] = Interpreter(engine, arg.default).evaluate(
+            values[arg.name] = Expressions(engine, arg.default, {}).evaluate(
                 Text(tuple(script_tokens(arg.default))), scope_values
             )
         else:
             raise LocalEngineError(f"SQL compilation error: argument '{arg.name}' of {name.display} has no value.")
-    arguments = {a.name: Variable(interpreter.coerce(values[a.name], a.type, 0), a.type) for a in procedure.args}
+    arguments = {a.name: Variable(given_values.coerce(values[a.name], a.type, 0), a.type) for a in procedure.args}
     if procedure.language == "PYTHON":
         value = python.run(
             engine, procedure.body, procedure.handler or "", [arguments[a.name].value for a in procedure.args]
