@@ -14,7 +14,8 @@ PACKAGE = "moviecdc"
 MAX_MODULES_PER_FOLDER = 14
 CORE = "moviecdc.local.core"
 FAMILIES = tuple(
-    f"moviecdc.local.{f}" for f in ("account", "dialect", "dynamic_tables", "ordinary", "streams", "tasks")
+    f"moviecdc.local.{f}"
+    for f in ("account", "dialect", "dynamic_tables", "ordinary", "scripting", "streams", "tasks")
 )
 
 
@@ -118,7 +119,17 @@ def test_the_local_core_imports_no_statement_family() -> None:
         ("moviecdc.local.streams", {CORE}),
         # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),
-        ("moviecdc.local.tasks", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary", "moviecdc.local.streams"}),
+        ("moviecdc.local.scripting", {CORE, "moviecdc.local.dialect"}),
+        (
+            "moviecdc.local.tasks",
+            {
+                CORE,
+                "moviecdc.local.dialect",
+                "moviecdc.local.ordinary",
+                "moviecdc.local.scripting",  # a Scripting body commits statement by statement (tasks/runs.py)
+                "moviecdc.local.streams",
+            },
+        ),
         (
             "moviecdc.local.dynamic_tables",
             {CORE, "moviecdc.local.ordinary", "moviecdc.local.streams"},

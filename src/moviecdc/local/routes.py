@@ -12,15 +12,39 @@ tasks and hand the statement on).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from moviecdc.local.account.routes import ROUTES as ACCOUNT_ROUTES
 from moviecdc.local.context import statements as context
 from moviecdc.local.core.router import Route, Router, unsupported
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
+from moviecdc.local.scripting import blocks as scripting
+from moviecdc.local.scripting import procedure_catalog, procedures
 from moviecdc.local.streams import ddl as streams
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
+
+if TYPE_CHECKING:
+    from moviecdc.local.core.engine import Engine
+    from moviecdc.local.core.results import Result
+    from moviecdc.local.core.router import Statement
+
+
+def _begin(engine: Engine, statement: Statement) -> Result:
+    """``BEGIN`` followed by more words: a block, unless the words were a comment (``BEGIN -- go``)."""
+    if scripting.is_transaction_start(statement.text):
+        return transaction(engine, statement)
+    return scripting.block(engine, statement)
+
+
+def _drop_schema(engine: Engine, statement: Statement) -> Result:
+    """DROP SCHEMA takes the schema's tasks and procedures with it."""
+    result = tasks.drop_schema(engine, statement)
+    procedure_catalog.forget_schema(engine, statement)
+    return result
+
 
 ROUTES: tuple[Route, ...] = (
     # the session's context (USE ROLE / WAREHOUSE / SECONDARY ROLES are not about it)
@@ -33,6 +57,17 @@ ROUTES: tuple[Route, ...] = (
     Route(r"SHOW (TERSE )?STREAMS", streams.show),
     Route(r"DESC(RIBE)? STREAM", streams.describe),
     Route(r"ALTER STREAM", unsupported("ALTER STREAM", "Drop the stream and create it again.")),
+    # Snowflake Scripting: a block is BEGIN followed by a statement; BEGIN [TRANSACTION|WORK|NAME x] alone is a
+    # transaction (scripting.blocks.is_transaction_start decides on the whole text)
+    Route(r"BEGIN (?!(TRANSACTION|WORK|NAME)\b)", _begin),
+    Route(r"DECLARE", scripting.block),
+    Route(r"EXECUTE IMMEDIATE", scripting.execute_immediate),
+    Route(r"CREATE (OR REPLACE )?((SECURE|TEMPORARY|TEMP) )*PROCEDURE", procedures.create),
+    Route(r"CALL", procedures.call),
+    Route(r"DROP PROCEDURE", procedures.drop),
+    Route(r"SHOW (TERSE )?(USER )?PROCEDURES", procedures.show),
+    Route(r"ALTER PROCEDURE", unsupported("ALTER PROCEDURE", "Create the procedure again with CREATE OR REPLACE.")),
+    Route(r"DESC(RIBE)? PROCEDURE", unsupported("DESCRIBE PROCEDURE", "Use SHOW PROCEDURES.")),
     # transactions
     Route(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction),
     # tasks
@@ -42,7 +77,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"EXECUTE TASK", tasks.execute),
     Route(r"SHOW (TERSE )?TASKS", task_show.show),
     Route(r"DESC(RIBE)? TASK", task_show.describe),
-    Route(r"DROP SCHEMA", tasks.drop_schema),
+    Route(r"DROP SCHEMA", _drop_schema),
     # dynamic tables
     Route(r"CREATE (OR (REPLACE|ALTER) )?(TRANSIENT )?DYNAMIC TABLE", dynamic.changing(dynamic.create)),
     Route(r"ALTER DYNAMIC TABLE", dynamic.changing(dynamic.alter)),

@@ -3,5 +3,7 @@
 ``SHOW TASKS`` / ``DESCRIBE TASK`` (:mod:`.show`).
 
 Stands on :mod:`moviecdc.local.core`; a task's body runs as an ordinary statement
-(:mod:`moviecdc.local.ordinary`), and ``WHEN SYSTEM$STREAM_HAS_DATA`` asks :mod:`moviecdc.local.streams`.
+(:mod:`moviecdc.local.ordinary`), and ``WHEN SYSTEM$STREAM_HAS_DATA`` asks :mod:`moviecdc.local.streams`. A body
+that is Snowflake Scripting commits statement by statement, so a run asks :mod:`moviecdc.local.scripting` whether
+it is one (``runs_own_transactions``).
 """

@@ -6,7 +6,9 @@ One run of one task:
 2. ``WHEN`` is evaluated; FALSE (or NULL) records a ``SKIPPED`` run and the body does not run;
 3. the body runs in a transaction; the ``SUCCEEDED`` history row and the task's new state (next run,
    failure count) are written in that same transaction, so a stream the body consumed, the rows it wrote
-   and the history that says so commit together;
+   and the history that says so commit together. A body that is Snowflake Scripting (a block, ``CALL``,
+   ``EXECUTE IMMEDIATE``) commits as Snowflake's blocks do: each statement on its own unless the block opens a
+   transaction; its history row follows in a transaction of its own;
 4. on failure the transaction rolls back (the stream stays unconsumed, the target unchanged), then a
    ``FAILED`` row with the error is recorded. The graph's root counts consecutive failed graph runs; at
    ``SUSPEND_TASK_AFTER_NUM_FAILURES`` (0 = never) the root is suspended and that run is recorded as
@@ -28,6 +30,7 @@ from fakesnow.dialect import parse_one
 from sqlglot import exp
 
 from moviecdc.local.dialect.errors import describe
+from moviecdc.local.scripting.blocks import runs_own_transactions
 from moviecdc.local.streams import reads as streams
 from moviecdc.local.tasks import catalog as task_catalog
 from moviecdc.local.tasks.catalog import (
@@ -130,8 +133,12 @@ def _run_in_context(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: d
             with engine.atomic():
                 _record(engine, graph, task, SKIPPED, scheduled=scheduled, started=None)
             return SKIPPED
-    engine.begin()
+    scripting = runs_own_transactions(task.definition)
+    if not scripting:
+        engine.begin()
     try:
+        # A block (or CALL, EXECUTE IMMEDIATE) commits its statements one by one unless it opens a
+        # transaction, as in Snowflake; any other body runs in one transaction with its history row.
         engine.run(task.definition)
         with engine.atomic():  # the body's own transaction, unless its statement was DDL (which commits)
             _record(engine, graph, task, SUCCEEDED, scheduled=scheduled, started=started)
