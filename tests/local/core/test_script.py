@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from snowflake.snowpark import Row
 
-from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+from moviecdc.errors import LocalEngineError
 from moviecdc.local import LocalSession
 from moviecdc.local.core.script import split
 
@@ -54,12 +54,12 @@ def test_what_does_not_count(session: LocalSession, text: str, rows: list[Row]) 
     assert session.sql(text).collect() == rows
 
 
-def test_a_scripting_block_is_refused_not_half_run(session: LocalSession) -> None:
-    """Before, ``BEGIN`` was taken as BEGIN TRANSACTION and the rest of the block was dropped."""
-    for text in ("BEGIN INSERT INTO SIDE VALUES (1); END;", "DECLARE X INT; BEGIN RETURN 1; END"):
-        with pytest.raises(UnsupportedSqlError, match="Snowflake Scripting blocks"):
-            session.sql(text).collect()
-    assert session.sql("SELECT COUNT(*) AS N FROM SIDE").collect() == [Row(N=0)]
+def test_a_scripting_block_is_one_statement_and_runs_whole(session: LocalSession) -> None:
+    """Before, ``BEGIN`` was taken as BEGIN TRANSACTION and the rest of the block was dropped. A block's inner
+    semicolons do not make it several statements (https://docs.snowflake.com/en/developer-guide/snowflake-scripting/blocks)."""
+    session.sql("BEGIN INSERT INTO SIDE VALUES (1); INSERT INTO SIDE VALUES (2); END;").collect()
+    assert session.sql("SELECT COUNT(*) AS N FROM SIDE").collect() == [Row(N=2)]
+    assert session.sql("DECLARE X INT DEFAULT 3; BEGIN RETURN X; END").collect()[0][0] == 3
 
 
 def test_execute_script_runs_each_statement_in_order(session: LocalSession) -> None:
@@ -88,9 +88,9 @@ def test_execute_script_stops_at_the_first_failure(session: LocalSession) -> Non
     with pytest.raises(LocalEngineError, match="Statement: SELECT \\* FROM NOPE"):
         session.execute_script("INSERT INTO SIDE VALUES (1); SELECT * FROM NOPE; INSERT INTO SIDE VALUES (2)")
     assert session.sql("SELECT A FROM SIDE").collect() == [Row(A=1)]
-    with pytest.raises(UnsupportedSqlError, match="Snowflake Scripting blocks"):
-        session.execute_script("INSERT INTO SIDE VALUES (3); BEGIN SELECT 1; END")
-    assert session.sql("SELECT A FROM SIDE").collect() == [Row(A=1)]  # refused before anything ran
+    results = session.execute_script("INSERT INTO SIDE VALUES (3); BEGIN INSERT INTO SIDE VALUES (4); END; SELECT 5")
+    assert len(results) == 3  # the block is one statement of the script
+    assert session.sql("SELECT A FROM SIDE ORDER BY A").collect() == [Row(A=1), Row(A=3), Row(A=4)]
 
 
 def test_split() -> None:
@@ -102,6 +102,13 @@ def test_split() -> None:
         "SELECT F()",
     ]
     assert split("BEGIN; SELECT 1; COMMIT") == ["BEGIN", "SELECT 1", "COMMIT"]
+    block = "DECLARE N INT; BEGIN IF (N > 1) THEN N := 1; END IF; RETURN CASE N WHEN 1 THEN 'a' END; END"
+    assert split(f"{block}; SELECT 2") == [block, "SELECT 2"]
+    assert split("BEGIN BEGIN SELECT 1; END; SELECT 2; END; BEGIN TRANSACTION; COMMIT") == [
+        "BEGIN BEGIN SELECT 1; END; SELECT 2; END",
+        "BEGIN TRANSACTION",
+        "COMMIT",
+    ]
 
 
 def test_the_printed_plan_runs_as_a_script(capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,7 +35,8 @@ def ids(session: LocalSession, table: str) -> list[int]:
 
 def last_run(session: LocalSession, task: str) -> tuple[str, str | None]:
     row = session.sql(
-        f"SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '{task}'))"
+        f"SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+        f"SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), TASK_NAME => '{task}'))"
     ).collect()[0]
     return row[0], row[1]
 
