@@ -13,6 +13,7 @@ tasks and hand the statement on).
 from __future__ import annotations
 
 from moviecdc.local.core.router import Route, Router, unsupported
+from moviecdc.local.dialect import udfs
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
@@ -52,6 +53,10 @@ ROUTES: tuple[Route, ...] = (
         r"|CREATE OR REPLACE ((TRANSIENT|TEMPORARY|TEMP|LOCAL|GLOBAL|VOLATILE) )*TABLE",
         dynamic.guard,
     ),
+    # user-defined functions
+    Route(r"CREATE (OR REPLACE )?((SECURE|TEMP|TEMPORARY) )*FUNCTION", udfs.create),
+    Route(r"DROP FUNCTION", udfs.drop),
+    Route(r"SHOW USER FUNCTIONS", udfs.show),
     # not emulated
     Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
 )

@@ -2,6 +2,8 @@
 
 - :mod:`.errors`: foreign exceptions (DuckDB, sqlglot, fakesnow, the connector) become moviecdc errors, with
   Snowflake's error code when the failure carries one.
+- :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
+  :mod:`.python_udfs`: Python UDFs with an inline handler, called in-process.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """
