@@ -108,7 +108,8 @@ def test_the_local_core_imports_no_statement_family() -> None:
     [
         ("moviecdc.local.dialect", {CORE}),
         ("moviecdc.local.streams", {CORE}),
-        ("moviecdc.local.ordinary", {CORE, "moviecdc.local.streams"}),
+        # ordinary fixes a statement's text with the dialect before it parses it (dialect.types)
+        ("moviecdc.local.ordinary", {CORE, "moviecdc.local.streams", "moviecdc.local.dialect"}),
         ("moviecdc.local.tasks", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary", "moviecdc.local.streams"}),
         (
             "moviecdc.local.dynamic_tables",

@@ -28,7 +28,7 @@ from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
-from moviecdc.local.dialect import udfs
+from moviecdc.local.dialect import conversions, rewrites, udfs
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
@@ -83,7 +83,9 @@ class LocalSession:
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
         engine.rewriters.append(udfs.rewriter(engine))
+        engine.rewriters.append(rewrites.rewriter(engine))
         with engine.lock, quiet():
+            conversions.install(engine)
             udfs.on_open(engine)
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None

@@ -4,6 +4,7 @@
   Snowflake's error code when the failure carries one.
 - :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
   :mod:`.python_udfs`: Python UDFs with an inline handler, called in-process.
+- :mod:`.conversions`: VARIANT → text and TO_TIMESTAMP[_NTZ|_TZ|_LTZ] as Snowflake converts them.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """

@@ -23,6 +23,7 @@ from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import SUCCESS, Result, status
+from moviecdc.local.dialect import types
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -45,7 +46,7 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
-    ast: exp.Expr = parse_one(statement.text)
+    ast: exp.Expr = parse_one(types.identity_text(statement.text))
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
