@@ -13,7 +13,7 @@ tasks and hand the statement on).
 from __future__ import annotations
 
 from moviecdc.local.core.router import Route, Router, unsupported
-from moviecdc.local.dialect import udfs
+from moviecdc.local.dialect import stages, udfs
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
@@ -57,6 +57,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"CREATE (OR REPLACE )?((SECURE|TEMP|TEMPORARY) )*FUNCTION", udfs.create),
     Route(r"DROP FUNCTION", udfs.drop),
     Route(r"SHOW USER FUNCTIONS", udfs.show),
+    # stages
+    Route(r"LIST|LS", stages.list_stage),
     # not emulated
     Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
 )

@@ -5,6 +5,10 @@
 - :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
   :mod:`.python_udfs`: Python UDFs with an inline handler, called in-process.
 - :mod:`.conversions`: VARIANT → text and TO_TIMESTAMP[_NTZ|_TZ|_LTZ] as Snowflake converts them.
+- :mod:`.rewrites`: the one-walk AST rewriter (an engine rewriter) that applies :mod:`.conversions`,
+  :mod:`.types` (FLOAT(p), AUTOINCREMENT … START = n), :mod:`.intervals` (unit abbreviations), :mod:`.joins`
+  (ASOF JOIN … MATCH_CONDITION), :mod:`.variables` (``$v``) and :mod:`.temp_tables` (qualified temporary tables).
+- :mod:`.stages`: ``LIST @stage`` with Snowflake's name resolution.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """
