@@ -108,7 +108,7 @@ def test_the_local_core_imports_no_statement_family() -> None:
     [
         ("moviecdc.local.dialect", {CORE}),
         ("moviecdc.local.streams", {CORE}),
-        # ordinary fixes a statement's text with the dialect before it parses it (dialect.types)
+        # ordinary parses a statement with the dialect's rewrites (dialect.rewrites.parse)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.streams", "moviecdc.local.dialect"}),
         ("moviecdc.local.tasks", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary", "moviecdc.local.streams"}),
         (

@@ -28,3 +28,11 @@ def test_variables_in_dml_on_a_tracked_table(session: LocalSession) -> None:
 def test_an_unset_variable_is_snowflakes_error(session: LocalSession) -> None:
     with pytest.raises(LocalEngineError, match=r"Session variable '\$NOPE' does not exist"):
         session.sql("INSERT INTO T VALUES ($NOPE, 'x')").collect()
+
+
+def test_the_same_statement_sees_the_variables_current_value(session: LocalSession) -> None:
+    """A repeated statement text is not taken from a cache with an old value of its variable."""
+    for value in (1, 2):
+        session.sql(f"SET N = {value}").collect()
+        session.sql("INSERT INTO T VALUES ($N, 'x')").collect()
+    assert [r.ID for r in session.sql("SELECT ID FROM T ORDER BY ID").collect()] == [1, 2]

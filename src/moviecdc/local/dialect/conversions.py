@@ -197,17 +197,19 @@ def _variant_text(node: exp.Expr) -> exp.Expr:
 # -- a VARIANT stored into a text column ---------------------------------------------------------------------
 
 
-def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> None:
+def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> bool:
+    """Convert VARIANT values stored into text columns; True when the statement stores a VARIANT value at all
+    (whether it needed converting depends on the table, so such a statement is never taken as plain)."""
     if isinstance(ast, exp.Update):
         candidates = [e for e in ast.expressions if isinstance(e, exp.EQ) and is_variant(e.expression)]
         if not candidates:
-            return
+            return False
         types = _column_types(engine, ast.this)
         for eq in candidates:
             column = eq.this
             if isinstance(column, exp.Column) and types.get(_ident(column.this)) in _TEXT_TYPES:
                 eq.set("expression", _variant_text(eq.expression))
-        return
+        return True
     source = ast.expression
     rows: list[list[exp.Expr]] = []
     if isinstance(source, exp.Select):
@@ -215,7 +217,7 @@ def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> None:
     elif isinstance(source, exp.Values):
         rows = [t.expressions for t in source.expressions if isinstance(t, exp.Tuple)]
     if not any(is_variant(_unalias(e)) for row in rows for e in row):
-        return
+        return False
     target = ast.this
     names = [_ident(c) for c in target.expressions] if isinstance(target, exp.Schema) else None
     table = target.this if isinstance(target, exp.Schema) else target
@@ -226,6 +228,7 @@ def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> None:
             inner = _unalias(value)
             if index < len(order) and is_variant(inner) and types.get(order[index]) in _TEXT_TYPES:
                 inner.replace(_variant_text(inner))
+    return True
 
 
 def _column_types(engine: Engine, table: exp.Expr) -> dict[str, exp.DType]:

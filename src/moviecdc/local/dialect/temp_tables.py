@@ -28,18 +28,18 @@ def names(engine: Engine) -> set[ObjectName]:
     return _TEMPS.setdefault(engine, set())
 
 
-def create(engine: Engine, ast: exp.Expr) -> exp.Expr:
-    """Strip the qualifier of ``CREATE TEMPORARY TABLE db.s.t`` (and remember it)."""
+def create(engine: Engine, ast: exp.Expr) -> bool:
+    """Strip the qualifier of ``CREATE TEMPORARY TABLE db.s.t`` (and remember it); True when it did."""
     if not (isinstance(ast, exp.Create) and str(ast.args.get("kind") or "").upper() == "TABLE"):
-        return ast
+        return False
     properties = ast.args.get("properties")
     if not isinstance(properties, exp.Properties):
-        return ast
+        return False
     if not any(isinstance(p, exp.TemporaryProperty) for p in properties.expressions):
-        return ast
+        return False
     target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
     if not isinstance(target, exp.Table) or not (target.args.get("db") or target.args.get("catalog")):
-        return ast
+        return False
     name = engine.resolve_table(target)
     if name is None:
         shown = target.sql(dialect="snowflake")
@@ -48,7 +48,7 @@ def create(engine: Engine, ast: exp.Expr) -> exp.Expr:
     target.set("db", None)
     target.set("catalog", None)
     target.set("this", exp.to_identifier(name.name, quoted=True))
-    return ast
+    return True
 
 
 def reference(engine: Engine, temps: set[ObjectName], node: exp.Expr) -> exp.Expr | None:

@@ -3,6 +3,6 @@ this package adds what Snowflake does around them: ``BEGIN`` / ``COMMIT`` / ``RO
 DDL that would break a tracked table, stream reads and their consumption by DML, and the capture of DML on a
 tracked table (:mod:`moviecdc.local.streams.capture`).
 
-Stands on :mod:`moviecdc.local.core`, :mod:`moviecdc.local.streams` and :mod:`moviecdc.local.dialect` (a statement's
-text is fixed up before it is parsed, e.g. ``AUTOINCREMENT START = 1``: :mod:`moviecdc.local.dialect.types`).
+Stands on :mod:`moviecdc.local.core`, :mod:`moviecdc.local.streams` and :mod:`moviecdc.local.dialect` (a statement
+is parsed with the dialect's rewrites, :func:`moviecdc.local.dialect.rewrites.parse`).
 """

@@ -16,14 +16,13 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from fakesnow.dialect import parse_one
 from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import SUCCESS, Result, status
-from moviecdc.local.dialect import types
+from moviecdc.local.dialect import rewrites
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -46,7 +45,7 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
-    ast: exp.Expr = parse_one(types.identity_text(statement.text))
+    ast: exp.Expr = rewrites.parse(engine, statement.text)  # the dialect's rewrites, cached for plain statements
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
