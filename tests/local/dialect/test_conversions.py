@@ -129,3 +129,15 @@ def test_to_timestamp_with_a_format_still_works(s: LocalSession) -> None:
     """TO_TIMESTAMP: TO_TIMESTAMP(string, format) reads the string with the format."""
     row = s.sql("SELECT TO_TIMESTAMP_NTZ('02/01/2024 03:04', 'DD/MM/YYYY HH24:MI') AS A").collect()[0]
     assert datetime(2024, 1, 2, 3, 4) == row.A
+
+
+def test_cast_of_a_variant_column_to_text(s: LocalSession) -> None:
+    """QUERYING: ``v::VARCHAR`` of a VARIANT column holding a string is the string; a column of another type
+    casts as before."""
+    s.sql("""INSERT INTO RAW SELECT PARSE_JSON('"plain"')""").collect()
+    rows = s.sql("SELECT V::VARCHAR AS A, CAST(V AS STRING) AS B FROM RAW ORDER BY A").collect()
+    assert [tuple(r) for r in rows] == [
+        ("plain", "plain"),
+        ('{"color":"green","size":1.5,"tags":{"x":1}}', '{"color":"green","size":1.5,"tags":{"x":1}}'),
+    ]
+    assert s.sql("SELECT N::VARCHAR AS A FROM (SELECT 5 AS N)").collect()[0].A == "5"

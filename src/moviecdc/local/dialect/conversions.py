@@ -8,7 +8,9 @@ VARIANT value in a VARCHAR column. DuckDB's JSON → VARCHAR cast keeps the JSON
 ``json_extract_string(<variant>, '$')``: the string for a JSON string, the JSON text of an object or array,
 the digits of a number, NULL for JSON null. A value counts as VARIANT when it is written as one
 (``PARSE_JSON``, ``TO_VARIANT``, ``OBJECT_CONSTRUCT``, ``ARRAY_CONSTRUCT``, ``v:path``, ``GET``, ``GET_PATH``,
-``v['key']``, ``::VARIANT``); a bare VARIANT column cast to text is not recognised (docs/local_engine.md).
+``v['key']``, ``::VARIANT``); a cast of a bare column to text goes through ``_moviecdc_text``, which DuckDB folds
+to the plain cast unless the column is JSON. A bare VARIANT column stored into a text column is not recognised
+(docs/local_engine.md).
 
 **Timestamps** (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp). ``TO_TIMESTAMP[_NTZ|_TZ|
 _LTZ](x [, scale])`` and their ``TRY_`` forms become calls of the engine's own macros (:data:`MACROS`, created
@@ -139,7 +141,7 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
                 node.set(side, _json_string(value))
         return None
     if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and node.to.this in _TEXT_TYPES:
-        return _variant_text(node.this) if is_variant(node.this) and not node.to.expressions else None
+        return _text_cast(node)
     if isinstance(node, exp.ToChar) and not node.args.get("format") and is_variant(node.this):
         return _variant_text(node.this)
     if isinstance(node, exp.UnixToTime) and not node.args.get("format"):
@@ -188,6 +190,27 @@ def _json_string(literal: exp.Expr) -> exp.Expr:
     node = exp.Anonymous(this="to_json", expressions=[literal.copy()])
     node.meta[_VARIANT_META] = True
     return node
+
+
+def _text_cast(node: exp.Cast) -> exp.Expr | None:
+    if node.to.expressions:
+        return None
+    if is_variant(node.this):
+        return _variant_text(node.this)
+    if isinstance(node.this, exp.Column):
+        # A column may be a VARIANT: the engine's macro reads a JSON string as its text, and DuckDB folds it to
+        # the plain cast for a column of any other type (no cost).
+        return _maybe_variant_text(node)
+    return None
+
+
+def _maybe_variant_text(cast: exp.Cast) -> exp.Expr:
+    call = exp.Anonymous(this="_moviecdc_text", expressions=[cast.this.copy()])
+    parent = cast.parent
+    if isinstance(parent, exp.Select) and cast.arg_key == "expressions":
+        # Keep the result column's name as it was: DuckDB names an unaliased expression after its text.
+        return exp.alias_(call, exp.to_identifier(str(cast.sql(dialect="duckdb")), quoted=True))
+    return call
 
 
 def _variant_text(node: exp.Expr) -> exp.Expr:
