@@ -141,3 +141,17 @@ def test_cast_of_a_variant_column_to_text(s: LocalSession) -> None:
         ('{"color":"green","size":1.5,"tags":{"x":1}}', '{"color":"green","size":1.5,"tags":{"x":1}}'),
     ]
     assert s.sql("SELECT N::VARCHAR AS A FROM (SELECT 5 AS N)").collect()[0].A == "5"
+
+
+def test_variant_stored_by_merge_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: the same conversion in MERGE's UPDATE SET and INSERT VALUES (on a table with a stream: a plain
+    table's MERGE is another engineer's fix, issue 10)."""
+    s.sql("CREATE TABLE FLAT (ID INT, COLOR VARCHAR)").collect()
+    s.sql("CREATE STREAM FLAT_S ON TABLE FLAT").collect()
+    s.sql("INSERT INTO FLAT VALUES (1, 'none')").collect()
+    s.sql(
+        "MERGE INTO FLAT USING (SELECT 1 AS ID, V FROM RAW UNION ALL SELECT 2, V FROM RAW) AS SRC ON FLAT.ID = SRC.ID "
+        "WHEN MATCHED THEN UPDATE SET COLOR = SRC.V:color "
+        "WHEN NOT MATCHED THEN INSERT (ID, COLOR) VALUES (SRC.ID, SRC.V:color)"
+    ).collect()
+    assert [tuple(r) for r in s.sql("SELECT ID, COLOR FROM FLAT ORDER BY ID").collect()] == [(1, "green"), (2, "green")]

@@ -220,9 +220,11 @@ def _variant_text(node: exp.Expr) -> exp.Expr:
 # -- a VARIANT stored into a text column ---------------------------------------------------------------------
 
 
-def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> bool:
+def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> bool:
     """Convert VARIANT values stored into text columns; True when the statement stores a VARIANT value at all
     (whether it needed converting depends on the table, so such a statement is never taken as plain)."""
+    if isinstance(ast, exp.Merge):
+        return _merge_assignments(engine, ast)
     if isinstance(ast, exp.Update):
         candidates = [e for e in ast.expressions if isinstance(e, exp.EQ) and is_variant(e.expression)]
         if not candidates:
@@ -251,6 +253,33 @@ def assignments(engine: Engine, ast: exp.Insert | exp.Update) -> bool:
             inner = _unalias(value)
             if index < len(order) and is_variant(inner) and types.get(order[index]) in _TEXT_TYPES:
                 inner.replace(_variant_text(inner))
+    return True
+
+
+def _merge_assignments(engine: Engine, ast: exp.Merge) -> bool:
+    """MERGE's ``UPDATE SET col = <variant>`` and ``INSERT (cols) VALUES (<variant>, …)``."""
+    whens = ast.args.get("whens")
+    actions = [w.args.get("then") for w in (whens.expressions if isinstance(whens, exp.Whens) else [])]
+    updates = [
+        eq for a in actions if isinstance(a, exp.Update) for eq in a.expressions
+        if isinstance(eq, exp.EQ) and is_variant(eq.expression)
+    ]  # fmt: skip
+    inserts = [
+        a for a in actions if isinstance(a, exp.Insert) and isinstance(a.expression, exp.Tuple)
+        and any(is_variant(v) for v in a.expression.expressions)
+    ]  # fmt: skip
+    if not updates and not inserts:
+        return False
+    types = _column_types(engine, ast.this)
+    for eq in updates:
+        if isinstance(eq.this, exp.Column) and types.get(_ident(eq.this.this)) in _TEXT_TYPES:
+            eq.set("expression", _variant_text(eq.expression))
+    for insert in inserts:
+        columns = insert.this.expressions if isinstance(insert.this, exp.Tuple) else []
+        order = [_ident(c.this) if isinstance(c, exp.Column) else _ident(c) for c in columns] or list(types)
+        for index, value in enumerate(list(insert.expression.expressions)):
+            if index < len(order) and is_variant(value) and types.get(order[index]) in _TEXT_TYPES:
+                value.replace(_variant_text(value))
     return True
 
 

@@ -63,7 +63,7 @@ def rewriter(engine: Engine) -> Any:
 def _apply(engine: Engine, ast: exp.Expr) -> tuple[exp.Expr, bool]:
     """The rewritten statement, and whether any rule found something in it."""
     found = temp_tables.create(engine, ast)
-    if isinstance(ast, exp.Insert | exp.Update):
+    if isinstance(ast, exp.Insert | exp.Update | exp.Merge):
         found = conversions.assignments(engine, ast) or found
     temps = temp_tables.names(engine)
     found = found or bool(temps)
