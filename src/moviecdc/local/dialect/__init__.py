@@ -3,7 +3,8 @@
 - :mod:`.errors`: foreign exceptions (DuckDB, sqlglot, fakesnow, the connector) become moviecdc errors, with
   Snowflake's error code when the failure carries one.
 - :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
-  :mod:`.python_udfs`: Python UDFs with an inline handler, called in-process.
+  :mod:`.udf_definitions`: reading a CREATE FUNCTION; :mod:`.python_udfs`: Python UDFs with an inline handler,
+  called in-process.
 - :mod:`.conversions`: VARIANT → text and TO_TIMESTAMP[_NTZ|_TZ|_LTZ] as Snowflake converts them.
 - :mod:`.rewrites`: the one-walk AST rewriter (an engine rewriter) that applies :mod:`.conversions`,
   :mod:`.types` (FLOAT(p), AUTOINCREMENT … START = n), :mod:`.intervals` (unit abbreviations), :mod:`.joins`

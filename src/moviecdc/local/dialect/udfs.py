@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import pyarrow as pa
-from fakesnow.dialect import parse_one
 from sqlglot import exp
 from sqlglot import parse_one as parse_duckdb
 
@@ -43,6 +42,7 @@ from moviecdc.local.core.names import ObjectName, display_part, from_table, lite
 from moviecdc.local.core.results import Result, from_records, status
 from moviecdc.local.core.show_filters import parse_show
 from moviecdc.local.dialect import python_udfs
+from moviecdc.local.dialect import udf_definitions as definitions
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -81,7 +81,11 @@ class UdfDef:
     @property
     def signature(self) -> str:
         """``(NUMBER, VARCHAR)``: the argument types, as DROP FUNCTION names them."""
-        return "(" + ", ".join(_type_class(exp.DataType.build(t, dialect="snowflake")) for _, t in self.arguments) + ")"
+        return (
+            "("
+            + ", ".join(definitions.type_class(exp.DataType.build(t, dialect="snowflake")) for _, t in self.arguments)
+            + ")"
+        )
 
 
 # -- statements -------------------------------------------------------------------------------------------
@@ -92,7 +96,7 @@ def create(engine: Engine, statement: Statement) -> Result:
 
     https://docs.snowflake.com/en/sql-reference/sql/create-function
     """
-    ast = _parse(statement.text, "CREATE FUNCTION")
+    ast = definitions.parse(statement.text, "CREATE FUNCTION")
     if not isinstance(ast, exp.Create) or not isinstance(ast.this, exp.UserDefinedFunction):
         raise UnsupportedSqlError(
             f"This form of CREATE FUNCTION is not supported by the local engine: {statement.text}"
@@ -104,8 +108,8 @@ def create(engine: Engine, statement: Statement) -> Result:
     table = ast.this.this
     if not isinstance(table, exp.Table):
         raise UnsupportedSqlError(f"CREATE FUNCTION without a function name: {statement.text}")
-    name = _temp_name(table) if temporary else from_table(table, engine.database, engine.schema)
-    arguments = [_argument(arg) for arg in ast.this.expressions]
+    name = definitions.temp_name(table) if temporary else from_table(table, engine.database, engine.schema)
+    arguments = [definitions.argument(arg) for arg in ast.this.expressions]
     returns = next((p for p in props if isinstance(p, exp.ReturnsProperty)), None)
     if returns is None:
         raise LocalEngineError("SQL compilation error: CREATE FUNCTION needs RETURNS <type>.")
@@ -115,12 +119,12 @@ def create(engine: Engine, statement: Statement) -> Result:
     definition = UdfDef(
         moviecdc_udf=1,
         language=language,
-        arguments=[[arg_name, _snowflake_type(kind)] for arg_name, kind in arguments],
-        returns=_returns_text(returns),
+        arguments=[[arg_name, definitions.snowflake_type(kind)] for arg_name, kind in arguments],
+        returns=definitions.returns_text(returns),
         is_table=bool(returns.args.get("is_table")),
         body=str(body.this),
-        handler=_property_text(props, exp.HandlerProperty),
-        packages=_packages(props),
+        handler=definitions.property_text(props, exp.HandlerProperty),
+        packages=definitions.packages(props),
         created_on=engine.now().isoformat(),
     )
     engine.implicit_commit()
@@ -151,7 +155,7 @@ def create(engine: Engine, statement: Statement) -> Result:
 
 
 def _checked_language(props: list[exp.Expr]) -> str:
-    language = _language(props)
+    language = definitions.language(props)
     if language in _REFUSED:
         raise UnsupportedSqlError(
             f"{_REFUSED[language]} UDFs are not supported by the local engine (it runs SQL and Python UDFs only). "
@@ -177,15 +181,15 @@ def _macro_body(
                 "Python UDTFs (a handler class with process()) are not supported by the local engine; "
                 "write the table function in SQL."
             )
-        return python_udfs.register(engine, name, definition.code, arguments, _return_kind(returns))
+        return python_udfs.register(engine, name, definition.code, arguments, definitions.return_kind(returns))
     if definition.is_table:
         return "TABLE " + _table_body(engine, definition.body, arguments, returns)
-    return _scalar_body(engine, definition.body, arguments, _return_kind(returns))
+    return _scalar_body(engine, definition.body, arguments, definitions.return_kind(returns))
 
 
 def drop(engine: Engine, statement: Statement) -> Result:
     """``DROP FUNCTION [IF EXISTS] name(arg types)``: https://docs.snowflake.com/en/sql-reference/sql/drop-function"""
-    ast = _parse(statement.text, "DROP FUNCTION")
+    ast = definitions.parse(statement.text, "DROP FUNCTION")
     tables = ast.args.get("tables") if isinstance(ast, exp.Drop) else None
     table = tables[0] if tables and len(tables) == 1 else None
     if not isinstance(table, exp.Table):
@@ -194,13 +198,13 @@ def drop(engine: Engine, statement: Statement) -> Result:
     name = from_table(table, engine.database, engine.schema)
     existing = _existing(engine, name)
     if existing is None:
-        temp = _temp_name(table)
+        temp = definitions.temp_name(table)
         existing, name = _existing(engine, temp), temp
     if existing is None:
         if ast.args.get("exists"):
             return status("Drop statement executed successfully (function already dropped).")
         raise LocalEngineError(f"SQL compilation error:\nFunction '{name.display}' does not exist or not authorized.")
-    signature = "(" + ", ".join(_type_class(kind) for kind in ast.expressions) + ")"
+    signature = "(" + ", ".join(definitions.type_class(kind) for kind in ast.expressions) + ")"
     if signature != existing.signature:
         raise LocalEngineError(
             f"SQL compilation error:\nFunction '{name.display}{signature}' does not exist or not authorized."
@@ -229,7 +233,11 @@ def show(engine: Engine, statement: Statement) -> Result:
         if not spec.matches(name):
             continue
         args = udf.signature
-        returns = udf.returns if udf.is_table else _type_class(exp.DataType.build(udf.returns, dialect="snowflake"))
+        returns = (
+            udf.returns
+            if udf.is_table
+            else definitions.type_class(exp.DataType.build(udf.returns, dialect="snowflake"))
+        )
         created = datetime.fromisoformat(udf.created_on).replace(tzinfo=timezone.utc)
         count = len(udf.arguments)
         rows.append((
@@ -301,9 +309,9 @@ def on_open(engine: Engine) -> None:
 
 def _scalar_body(engine: Engine, body: str, arguments: list[tuple[str, exp.DataType]], returns: exp.DataType) -> str:
     if _QUERY.match(body):
-        value: exp.Expr = exp.Subquery(this=_parse(body, "the UDF's body"))
+        value: exp.Expr = exp.Subquery(this=definitions.parse(body, "the UDF's body"))
     else:
-        select = _parse(f"SELECT {body}", "the UDF's body")
+        select = definitions.parse(f"SELECT {body}", "the UDF's body")
         if not isinstance(select, exp.Select) or len(select.expressions) != 1:
             raise LocalEngineError(f"SQL compilation error: a scalar UDF's body is one expression; got {body!r}.")
         value = select.expressions[0]
@@ -323,11 +331,13 @@ def _table_body(
     schema = returns.this
     if not isinstance(schema, exp.Schema):
         raise UnsupportedSqlError("RETURNS TABLE () without columns is not supported by the local engine.")
-    query = _parse(body, "the UDTF's body")
+    query = definitions.parse(body, "the UDTF's body")
     if not isinstance(query, exp.Query):
         raise LocalEngineError(f"SQL compilation error: a table function's body is a query; got {body!r}.")
     query = _cast_arguments(query, arguments)
-    columns = [(_ident(col.this), col.args["kind"]) for col in schema.expressions if isinstance(col, exp.ColumnDef)]
+    columns = [
+        (definitions.ident(col.this), col.args["kind"]) for col in schema.expressions if isinstance(col, exp.ColumnDef)
+    ]
     inner = [f"_C{i}" for i in range(1, len(columns) + 1)]
     alias = exp.TableAlias(
         this=exp.to_identifier("_MOVIECDC_UDTF", quoted=True),
@@ -348,110 +358,12 @@ def _cast_arguments(node: exp.Expr, arguments: list[tuple[str, exp.DataType]]) -
 
     def cast(column: exp.Expr) -> exp.Expr:
         if isinstance(column, exp.Column) and not column.table and isinstance(column.this, exp.Identifier):
-            name = _ident(column.this)
+            name = definitions.ident(column.this)
             if name in types:
                 return exp.cast(exp.column(name, quoted=True), types[name].copy())
         return column
 
     return node.transform(cast)
-
-
-# -- reading the definition --------------------------------------------------------------------------------
-
-
-def _parse(text: str, what: str) -> exp.Expr:
-    try:
-        node = parse_one(text)
-    except Exception as e:
-        raise UnsupportedSqlError(f"The local engine cannot parse {what}: {e}") from e
-    if node is None:
-        raise UnsupportedSqlError(f"The local engine cannot parse {what}.")
-    return node
-
-
-def _language(props: list[exp.Expr]) -> str:
-    prop = next((p for p in props if isinstance(p, exp.LanguageProperty)), None)
-    return str(prop.this.name if isinstance(prop.this, exp.Expr) else prop.this).upper() if prop else "SQL"
-
-
-def _property_text(props: list[exp.Expr], kind: type[exp.Expr]) -> str | None:
-    prop = next((p for p in props if isinstance(p, kind)), None)
-    return str(prop.this.name) if prop is not None and isinstance(prop.this, exp.Expr) else None
-
-
-def _packages(props: list[exp.Expr]) -> list[str] | None:
-    for prop in props:
-        if isinstance(prop, exp.Property) and str(prop.name).upper() in ("PACKAGES", "IMPORTS"):
-            value = prop.args.get("value")
-            if isinstance(value, exp.Paren):
-                value = value.this
-            items = value.expressions if isinstance(value, exp.Tuple) else [value]
-            names = [str(item.this) for item in items if isinstance(item, exp.Literal)]
-            if str(prop.name).upper() == "IMPORTS" and names:
-                raise UnsupportedSqlError(
-                    "IMPORTS (handler code from a stage) is not supported by the local engine; put the handler "
-                    "code inline (AS $$ … $$)."
-                )
-            if str(prop.name).upper() == "PACKAGES":
-                return names
-    return None
-
-
-def _argument(arg: exp.Expr) -> tuple[str, exp.DataType]:
-    if not isinstance(arg, exp.ColumnDef) or not isinstance(arg.args.get("kind"), exp.DataType):
-        raise UnsupportedSqlError(f"The UDF argument {arg.sql(dialect='snowflake')} is not supported.")
-    if arg.args.get("default") is not None or arg.args.get("constraints"):
-        raise UnsupportedSqlError("UDF arguments with a DEFAULT value are not supported by the local engine.")
-    return _ident(arg.this), arg.args["kind"]
-
-
-def _return_kind(returns: exp.ReturnsProperty) -> exp.DataType:
-    kind = returns.this
-    if not isinstance(kind, exp.DataType):
-        raise UnsupportedSqlError(f"RETURNS {kind.sql(dialect='snowflake')} is not supported by the local engine.")
-    return kind
-
-
-def _returns_text(returns: exp.ReturnsProperty) -> str:
-    kind = returns.this
-    if isinstance(kind, exp.Schema):
-        cols = ", ".join(f"{_ident(c.this)} {_snowflake_type(c.args['kind'])}" for c in kind.expressions)
-        return f"TABLE ({cols})"
-    return _snowflake_type(kind)
-
-
-_TYPE_CLASSES = {
-    "NUMBER": {exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL, *exp.DataType.INTEGER_TYPES},
-    "FLOAT": {exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE},
-    "VARCHAR": set(exp.DataType.TEXT_TYPES),
-    "TIMESTAMP_NTZ": {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.DataType.Type.DATETIME},
-    "TIMESTAMP_TZ": {exp.DataType.Type.TIMESTAMPTZ},
-    "TIMESTAMP_LTZ": {exp.DataType.Type.TIMESTAMPLTZ},
-    "BINARY": {exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY},
-}
-
-
-def _type_class(kind: exp.Expr) -> str:
-    """The name Snowflake shows for a type in a function's signature: ``NUMBER``, ``VARCHAR``, ``FLOAT`` …
-    (synonyms and precision do not make another signature)."""
-    if isinstance(kind, exp.DataType):
-        for label, members in _TYPE_CLASSES.items():
-            if kind.this in members:
-                return label
-        return str(kind.this.value)
-    return str(kind.sql(dialect="snowflake")).upper()
-
-
-def _snowflake_type(kind: exp.Expr) -> str:
-    return str(kind.sql(dialect="snowflake"))
-
-
-def _ident(node: exp.Expr) -> str:
-    return str(node.name) if node.args.get("quoted") else str(node.name).upper()
-
-
-def _temp_name(table: exp.Table) -> ObjectName:
-    return ObjectName("temp", "main", _ident(table.this))
 
 
 # -- the stored functions ---------------------------------------------------------------------------------
@@ -513,6 +425,6 @@ def _remember(registry: dict[str, frozenset[str]], name: ObjectName, udf: UdfDef
     registry.pop(name.name.upper(), None)
     if udf is not None and udf.language == "SQL" and (udf.is_table or _QUERY.match(udf.body)):
         names: set[str] = set()
-        for node in _parse(udf.body, "the UDF's body").find_all(exp.Table, exp.TableAlias):
-            names.add(_ident(node.this) if isinstance(node.this, exp.Identifier) else "")
+        for node in definitions.parse(udf.body, "the UDF's body").find_all(exp.Table, exp.TableAlias):
+            names.add(definitions.ident(node.this) if isinstance(node.this, exp.Identifier) else "")
         registry[name.name.upper()] = frozenset(names - {""})
