@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from moviecdc.local.account.routes import ROUTES as ACCOUNT_ROUTES
 from moviecdc.local.context import statements as context
 from moviecdc.local.core.router import Route, Router, unsupported
+from moviecdc.local.dialect import stages, udfs
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
 from moviecdc.local.ordinary.statements import run_parsed, transaction
@@ -95,6 +96,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     # warehouses, roles, users, grants, session parameters, governance (moviecdc.local.account.routes)
     *ACCOUNT_ROUTES,
+    # user-defined functions
+    Route(r"CREATE (OR REPLACE )?((SECURE|TEMP|TEMPORARY) )*FUNCTION", udfs.create),
+    Route(r"DROP FUNCTION", udfs.drop),
+    Route(r"SHOW USER FUNCTIONS", udfs.show),
+    # stages
+    Route(r"LIST|LS", stages.list_stage),
     # not emulated
     Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
 )

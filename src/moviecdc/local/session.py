@@ -30,7 +30,7 @@ from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
-from moviecdc.local.dialect import context_functions
+from moviecdc.local.dialect import context_functions, conversions, rewrites, udfs
 from moviecdc.local.dialect.dml import unqualify_set_targets
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
@@ -91,8 +91,12 @@ class LocalSession:
         engine.rewriters.append(
             context_functions.rewriter(lambda: engine.database, lambda: engine.schema, engine.resolve_table)
         )
+        engine.rewriters.append(udfs.rewriter(engine))
+        engine.rewriters.append(rewrites.rewriter(engine))
         with engine.lock, quiet():
             account_store.open_store(engine)
+            conversions.install(engine)
+            udfs.on_open(engine)
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None
         if self._scheduler is not None:

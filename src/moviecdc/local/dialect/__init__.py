@@ -6,6 +6,14 @@
   NOT NULL), CHANGE_TRACKING recorded.
 - :mod:`.context_functions`: ``CURRENT_DATABASE()`` / ``CURRENT_SCHEMA()`` answer the session's context (NULL
   without one), not DuckDB's search path.
+- :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
+  :mod:`.udf_definitions`: reading a CREATE FUNCTION; :mod:`.python_udfs`: Python UDFs with an inline handler,
+  called in-process.
+- :mod:`.conversions`: VARIANT → text and TO_TIMESTAMP[_NTZ|_TZ|_LTZ] as Snowflake converts them.
+- :mod:`.rewrites`: the one-walk AST rewriter (an engine rewriter) that applies :mod:`.conversions`,
+  :mod:`.types` (FLOAT(p), AUTOINCREMENT … START = n), :mod:`.intervals` (unit abbreviations), :mod:`.joins`
+  (ASOF JOIN … MATCH_CONDITION), :mod:`.variables` (``$v``) and :mod:`.temp_tables` (qualified temporary tables).
+- :mod:`.stages`: ``LIST @stage`` with Snowflake's name resolution.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """

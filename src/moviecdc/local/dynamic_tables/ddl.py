@@ -82,9 +82,10 @@ def _lag(t: Tokens) -> tuple[str, int | None]:
 
 
 def _identifier(token: Token) -> str:
-    if token.token_type == TokenType.STRING:
-        raise LocalEngineError(f"Expected an identifier, found the string '{token.text}'.")
-    return Part(token.text, quoted=token.token_type == TokenType.IDENTIFIER).resolved
+    """A warehouse name: an identifier, or a string as Snowflake also accepts (``WAREHOUSE = 'COMPUTE_WH'``), kept
+    as written, as a task keeps it."""
+    quoted = token.token_type in (TokenType.IDENTIFIER, TokenType.STRING)
+    return Part(token.text, quoted=quoted).resolved
 
 
 def _choice(token: Token, option: str, choices: tuple[str, ...]) -> str:

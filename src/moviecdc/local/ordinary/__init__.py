@@ -6,6 +6,7 @@ tracked table (:mod:`moviecdc.local.streams.capture`).
 Modules: :mod:`.statements` (``run_parsed``, transaction control) and :mod:`.dml` (the DML forms fakesnow runs
 wrongly or not at all: MERGE without a stream, INSERT ALL / FIRST, INSERT OVERWRITE).
 
-Stands on :mod:`moviecdc.local.core`, :mod:`moviecdc.local.streams` and :mod:`moviecdc.local.dialect` (table
-DDL passes its constraint rules: :mod:`moviecdc.local.dialect.constraints`).
+Stands on :mod:`moviecdc.local.core`, :mod:`moviecdc.local.streams` and :mod:`moviecdc.local.dialect` (a statement
+is parsed with the dialect's rewrites, :func:`moviecdc.local.dialect.rewrites.parse`; table DDL passes its
+constraint rules, :mod:`moviecdc.local.dialect.constraints`).
 """

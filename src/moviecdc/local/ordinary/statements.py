@@ -24,7 +24,7 @@ from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
-from moviecdc.local.dialect import constraints
+from moviecdc.local.dialect import constraints, rewrites
 from moviecdc.local.ordinary import dml
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
@@ -49,10 +49,11 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
     text = statement.text
-    by_name = statement.keywords.startswith("MERGE") and "BY NAME" in text.upper()
-    ast: exp.Expr = parse_one(dml.mark_all_by_name(text) if by_name else text)
-    if by_name:
-        dml.expand_all_by_name(engine, ast)
+    if statement.keywords.startswith("MERGE") and "BY NAME" in text.upper():
+        ast: exp.Expr = parse_one(dml.mark_all_by_name(text))
+        dml.expand_all_by_name(engine, ast)  # the dialect's rewriter (on engine.rewriters) still runs on it below
+    else:
+        ast = rewrites.parse(engine, text)  # the dialect's rewrites, cached for plain statements
     for rewrite in engine.rewriters:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)

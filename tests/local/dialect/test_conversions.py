@@ -1,0 +1,157 @@
+"""VARIANT ↔ text, and TO_TIMESTAMP / TO_TIMESTAMP_NTZ / _TZ / _LTZ, as Snowflake converts them.
+
+Before the dialect's conversions module, a VARIANT string stored into a VARCHAR column kept its JSON quotes,
+``TO_TIMESTAMP_NTZ(<decimal seconds>)`` dropped the fraction, and TO_TIMESTAMP_TZ / _LTZ of a column failed with
+a raw DuckDB error (issue 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from moviecdc.local import LocalSession
+
+# "Querying semi-structured data": a VARIANT value shows its JSON quotes until it is cast; ::VARCHAR / ::STRING
+# gives the string itself.
+QUERYING = "https://docs.snowflake.com/en/user-guide/querying-semistructured"
+TO_VARCHAR = "https://docs.snowflake.com/en/sql-reference/functions/to_char"
+TO_TIMESTAMP = "https://docs.snowflake.com/en/sql-reference/functions/to_timestamp"
+
+
+@pytest.fixture
+def s() -> Iterator[LocalSession]:
+    with LocalSession(database="DB", schema="PUBLIC") as session:
+        session.sql("CREATE TABLE RAW (V VARIANT)").collect()
+        session.sql(
+            """INSERT INTO RAW SELECT PARSE_JSON('{"color": "green", "size": 1.5, "tags": {"x": 1}}')"""
+        ).collect()
+        yield session
+
+
+def test_variant_string_stored_into_varchar_column_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: a VARIANT string converted to VARCHAR (here by INSERT's assignment) is the string itself; an
+    object becomes its JSON text and a number its digits."""
+    s.sql("CREATE TABLE FLAT (COLOR VARCHAR, SIZE VARCHAR, TAGS VARCHAR)").collect()
+    s.sql("INSERT INTO FLAT SELECT V:color, V:size, V:tags FROM RAW").collect()
+    s.sql("""INSERT INTO FLAT (COLOR) VALUES (PARSE_JSON('"blue"'))""").collect()
+    assert [tuple(r) for r in s.sql("SELECT * FROM FLAT ORDER BY COLOR").collect()] == [
+        ("blue", None, None),
+        ("green", "1.5", '{"x":1}'),
+    ]
+
+
+def test_variant_assigned_by_update_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: the same conversion when UPDATE assigns a VARIANT value to a VARCHAR column."""
+    s.sql("CREATE TABLE FLAT (COLOR VARCHAR)").collect()
+    s.sql("INSERT INTO FLAT VALUES ('none')").collect()
+    s.sql("UPDATE FLAT SET COLOR = (SELECT V:color FROM RAW)").collect()
+    assert s.sql("SELECT COLOR FROM FLAT").collect()[0].COLOR == "green"
+
+
+def test_variant_string_stored_into_a_table_with_a_stream(s: LocalSession) -> None:
+    """QUERYING: the conversion holds on a tracked table (one with a stream) too, and the stream sees it."""
+    s.sql("CREATE TABLE FLAT (COLOR VARCHAR)").collect()
+    s.sql("CREATE STREAM FLAT_S ON TABLE FLAT").collect()
+    s.sql("INSERT INTO FLAT SELECT V:color FROM RAW").collect()
+    assert s.sql("SELECT COLOR FROM FLAT_S").collect()[0].COLOR == "green"
+
+
+def test_casts_of_a_variant_to_text(s: LocalSession) -> None:
+    """QUERYING / TO_VARCHAR: CAST, ::STRING and TO_VARCHAR of a VARIANT string give the string; a VARIANT
+    compared with a text literal compares as VARIANT."""
+    row = s.sql(
+        "SELECT CAST(PARSE_JSON('\"green\"') AS VARCHAR) AS A, PARSE_JSON('\"green\"')::STRING AS B, "
+        "TO_VARCHAR(V:color) AS C, 'plain'::VARIANT::VARCHAR AS D, V:color = 'green' AS E FROM RAW"
+    ).collect()[0]
+    assert (row.A, row.B, row.C, row.D, row.E) == ("green", "green", "green", "plain", True)
+
+
+def test_to_timestamp_ntz_of_decimal_seconds_keeps_the_fraction(s: LocalSession) -> None:
+    """TO_TIMESTAMP: a non-integer number of seconds keeps its fraction ("the scale of the result is
+    inherited"); with a scale argument the number is milliseconds (3), microseconds (6) …"""
+    row = s.sql(
+        "SELECT TO_TIMESTAMP_NTZ(1700000000.123) AS A, TO_TIMESTAMP_NTZ(1700000000123, 3) AS B, "
+        "TO_TIMESTAMP(1700000000) AS C, TO_TIMESTAMP_NTZ(X) AS D "
+        "FROM (SELECT 1700000000.5::NUMBER(12,1) AS X)"
+    ).collect()[0]
+    assert (
+        datetime(2023, 11, 14, 22, 13, 20, 123000),
+        datetime(2023, 11, 14, 22, 13, 20, 123000),
+        datetime(2023, 11, 14, 22, 13, 20),
+        datetime(2023, 11, 14, 22, 13, 20, 500000),
+    ) == (row.A, row.B, row.C, row.D)
+
+
+def test_to_timestamp_of_an_integer_string_goes_by_its_magnitude(s: LocalSession) -> None:
+    """TO_TIMESTAMP usage notes: a string holding an integer is seconds below 31536000000, milliseconds below
+    31536000000000, microseconds below 31536000000000000, else nanoseconds."""
+    row = s.sql(
+        "SELECT TO_TIMESTAMP('1700000000') AS A, TO_TIMESTAMP('1700000000123') AS B, "
+        "TO_TIMESTAMP_NTZ(S) AS C FROM (SELECT '1700000000123456' AS S)"
+    ).collect()[0]
+    assert (
+        datetime(2023, 11, 14, 22, 13, 20),
+        datetime(2023, 11, 14, 22, 13, 20, 123000),
+        datetime(2023, 11, 14, 22, 13, 20, 123456),
+    ) == (row.A, row.B, row.C)
+
+
+def test_to_timestamp_tz_and_ltz_of_every_input_kind(s: LocalSession) -> None:
+    """TO_TIMESTAMP: _TZ and _LTZ take numbers (with a scale), strings (honouring an offset), dates and
+    VARIANTs; the local session's time zone is UTC."""
+    row = s.sql(
+        "SELECT TO_TIMESTAMP_TZ(N) AS A, TO_TIMESTAMP_LTZ(M, 3) AS B, TO_TIMESTAMP_TZ(T) AS C, "
+        "TO_TIMESTAMP_LTZ(D) AS E, TO_TIMESTAMP_TZ(PARSE_JSON('1700000000')) AS F, TO_TIMESTAMP_LTZ(NULL) AS G FROM "
+        "(SELECT 1700000000 AS N, 1700000000123 AS M, '2024-01-02 03:04:05 +02:00' AS T, '2024-01-02'::DATE AS D), RAW"
+    ).collect()[0]
+    assert (
+        datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+        datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC),
+        datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC),
+        datetime(2024, 1, 2, tzinfo=UTC),
+        datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+        None,
+    ) == (row.A, row.B, row.C, row.E, row.F, row.G)
+
+
+def test_try_to_timestamp_of_text_that_is_no_timestamp_is_null(s: LocalSession) -> None:
+    """https://docs.snowflake.com/en/sql-reference/functions/try_to_timestamp: NULL instead of an error."""
+    row = s.sql("SELECT TRY_TO_TIMESTAMP('nope') AS A, TRY_TO_TIMESTAMP_TZ(X) AS B FROM (SELECT 'no' AS X)").collect()[
+        0
+    ]
+    assert (row.A, row.B) == (None, None)
+
+
+def test_to_timestamp_with_a_format_still_works(s: LocalSession) -> None:
+    """TO_TIMESTAMP: TO_TIMESTAMP(string, format) reads the string with the format."""
+    row = s.sql("SELECT TO_TIMESTAMP_NTZ('02/01/2024 03:04', 'DD/MM/YYYY HH24:MI') AS A").collect()[0]
+    assert datetime(2024, 1, 2, 3, 4) == row.A
+
+
+def test_cast_of_a_variant_column_to_text(s: LocalSession) -> None:
+    """QUERYING: ``v::VARCHAR`` of a VARIANT column holding a string is the string; a column of another type
+    casts as before."""
+    s.sql("""INSERT INTO RAW SELECT PARSE_JSON('"plain"')""").collect()
+    rows = s.sql("SELECT V::VARCHAR AS A, CAST(V AS STRING) AS B FROM RAW ORDER BY A").collect()
+    assert [tuple(r) for r in rows] == [
+        ("plain", "plain"),
+        ('{"color":"green","size":1.5,"tags":{"x":1}}', '{"color":"green","size":1.5,"tags":{"x":1}}'),
+    ]
+    assert s.sql("SELECT N::VARCHAR AS A FROM (SELECT 5 AS N)").collect()[0].A == "5"
+
+
+def test_variant_stored_by_merge_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: the same conversion in MERGE's UPDATE SET and INSERT VALUES (on a table with a stream: a plain
+    table's MERGE is another engineer's fix, issue 10)."""
+    s.sql("CREATE TABLE FLAT (ID INT, COLOR VARCHAR)").collect()
+    s.sql("CREATE STREAM FLAT_S ON TABLE FLAT").collect()
+    s.sql("INSERT INTO FLAT VALUES (1, 'none')").collect()
+    s.sql(
+        "MERGE INTO FLAT USING (SELECT 1 AS ID, V FROM RAW UNION ALL SELECT 2, V FROM RAW) AS SRC ON FLAT.ID = SRC.ID "
+        "WHEN MATCHED THEN UPDATE SET COLOR = SRC.V:color "
+        "WHEN NOT MATCHED THEN INSERT (ID, COLOR) VALUES (SRC.ID, SRC.V:color)"
+    ).collect()
+    assert [tuple(r) for r in s.sql("SELECT ID, COLOR FROM FLAT ORDER BY ID").collect()] == [(1, "green"), (2, "green")]
