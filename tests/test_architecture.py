@@ -15,7 +15,7 @@ MAX_MODULES_PER_FOLDER = 14
 CORE = "moviecdc.local.core"
 FAMILIES = tuple(
     f"moviecdc.local.{f}"
-    for f in ("account", "dialect", "dynamic_tables", "ordinary", "scripting", "streams", "tasks")
+    for f in ("account", "dialect", "dynamic_tables", "functions", "ordinary", "scripting", "streams", "tasks")
 )
 
 
@@ -117,6 +117,7 @@ def test_the_local_core_imports_no_statement_family() -> None:
         ("moviecdc.local.account", {CORE, "moviecdc.local.dialect", "moviecdc.local.ordinary"}),
         ("moviecdc.local.context", {CORE}),
         ("moviecdc.local.streams", {CORE}),
+        ("moviecdc.local.functions", {CORE}),
         # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),
         ("moviecdc.local.scripting", {CORE, "moviecdc.local.dialect"}),

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from moviecdc.local.account.routes import ROUTES as ACCOUNT_ROUTES
 from moviecdc.local.context import statements as context
 from moviecdc.local.core.router import Route, Router, unsupported
-from moviecdc.local.dialect import stages, udfs
+from moviecdc.local.dialect import stages
 from moviecdc.local.dynamic_tables import show as dynamic_show
 from moviecdc.local.dynamic_tables import statements as dynamic
+from moviecdc.local.functions import statements as udfs
 from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.scripting import blocks as scripting
 from moviecdc.local.scripting import procedure_catalog, procedures

@@ -30,11 +30,12 @@ from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
-from moviecdc.local.dialect import context_functions, conversions, rewrites, udfs
+from moviecdc.local.dialect import context_functions, conversions, rewrites
 from moviecdc.local.dialect.dml import unqualify_set_targets
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
+from moviecdc.local.functions import statements as udfs
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
 from moviecdc.local.tasks import history as task_history

@@ -18,6 +18,7 @@ def test_task_history_through_the_snowflake_database() -> None:
         s.sql("ALTER TASK T1 RESUME").collect()
         s.advance(minutes=1)
         rows = s.sql(
-            "SELECT NAME, STATE FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'T1'))"
+            "SELECT NAME, STATE FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.TASK_HISTORY("
+            "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), TASK_NAME => 'T1'))"
         ).collect()
         assert [tuple(r) for r in rows] == [("T1", "SUCCEEDED")]

@@ -232,6 +232,12 @@ class Engine:
                 return table
         return None
 
+    @property
+    def session_variables(self) -> dict[str, str]:
+        """The session's variables (``SET v = …``), by name, each as the SQL text of its value (fakesnow keeps them)."""
+        values: dict[str, str] = self.conn.variables._variables
+        return values
+
     def now(self) -> datetime:
         """The time of the statement running now (naive UTC): the one source of time of the engine.
 

@@ -6,9 +6,6 @@
   NOT NULL), CHANGE_TRACKING recorded.
 - :mod:`.context_functions`: ``CURRENT_DATABASE()`` / ``CURRENT_SCHEMA()`` answer the session's context (NULL
   without one), not DuckDB's search path.
-- :mod:`.udfs`: user-defined functions (CREATE/DROP FUNCTION, SHOW USER FUNCTIONS) as DuckDB macros;
-  :mod:`.udf_definitions`: reading a CREATE FUNCTION; :mod:`.python_udfs`: Python UDFs with an inline handler,
-  called in-process.
 - :mod:`.conversions`: VARIANT → text and TO_TIMESTAMP[_NTZ|_TZ|_LTZ] as Snowflake converts them.
 - :mod:`.rewrites`: the one-walk AST rewriter (an engine rewriter) that applies :mod:`.conversions`,
   :mod:`.types` (FLOAT(p), AUTOINCREMENT … START = n), :mod:`.intervals` (unit abbreviations), :mod:`.joins`

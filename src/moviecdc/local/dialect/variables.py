@@ -25,8 +25,7 @@ def inline(engine: Engine, node: exp.Expr) -> exp.Expr | None:
     if not isinstance(node, exp.Parameter) or not isinstance(node.this, exp.Var):
         return None
     name = str(node.this.name)
-    values: dict[str, str] = engine.conn.variables._variables
-    for key, value in values.items():
+    for key, value in engine.session_variables.items():
         if key.upper() == name.upper():
             select = parse_one(f"SELECT {value}")
             if isinstance(select, exp.Select) and len(select.expressions) == 1:

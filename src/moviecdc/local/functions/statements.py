@@ -41,8 +41,8 @@ from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.names import ObjectName, display_part, from_table, literal, quote
 from moviecdc.local.core.results import Result, from_records, status
 from moviecdc.local.core.show_filters import parse_show
-from moviecdc.local.dialect import python_udfs
-from moviecdc.local.dialect import udf_definitions as definitions
+from moviecdc.local.functions import definitions
+from moviecdc.local.functions import python as python_udfs
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
