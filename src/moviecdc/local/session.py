@@ -28,6 +28,7 @@ from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
+from moviecdc.local.dialect import numbers
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
@@ -81,6 +82,7 @@ class LocalSession:
         engine.rewriters.append(task_history.rewriter(engine))
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
+        numbers.install(engine)
         with engine.lock, quiet():
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None
