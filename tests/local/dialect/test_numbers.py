@@ -217,3 +217,41 @@ def test_large_sums_keep_every_digit() -> None:
         s.sql("CREATE TABLE T (N INT)").collect()
         s.sql("INSERT INTO T VALUES (900000000000000000), (3)").collect()
         exactly(one(s, "SELECT SUM(N) AS S FROM T"), (900000000000000003,))
+
+
+# -- values at the edge -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def edge() -> Iterator[LocalSession]:
+    """A ticket count of 2^63 - 1 (the largest INT the local engine stores) and NUMBER(38, 2) values of 38 digits."""
+    with LocalSession(database="EDGE", schema="PUBLIC") as s:
+        s.sql("CREATE TABLE T (K VARCHAR, C INT, P NUMBER(10, 2), W NUMBER(38, 2))").collect()
+        s.sql(
+            "INSERT INTO T VALUES ('a', 9223372036854775807, 12.34, 999999999999999999999999999999999999.99), "
+            "('a', 9223372036854775807, 0.01, 1.00)"
+        ).collect()
+        yield s
+
+
+def test_sums_beyond_64_bits_are_exact(edge: LocalSession) -> None:
+    """Two tickets counts of 2^63 - 1 sum to 2^64 - 2, an int (NUMBER(38, 0) holds 38 digits). NUMERIC, SUM."""
+    exactly(one(edge, "SELECT SUM(C) AS S FROM T"), (18446744073709551614,))
+    exactly(one(edge, "SELECT SUM(C * P) AS R FROM T"), (Decimal("113908644655156481216.45"),))
+    exactly(one(edge, "SELECT AVG(C) AS A FROM T"), (Decimal("9223372036854775807.000000"),))
+    exactly(one(edge, "SELECT MAX(C) / 3 AS Q FROM T"), (Decimal("3074457345618258602.333333"),))
+
+
+def test_a_sum_beyond_38_digits_raises(edge: LocalSession) -> None:
+    """A NUMBER result needs more than 38 digits: Snowflake raises a numeric overflow; never a wrapped, rounded or
+    float value here (the message is DuckDB's "Overflow …"; the docs give no text for Snowflake's). NUMERIC."""
+    for query in ("SELECT SUM(W) AS S FROM T", "SELECT W + W AS S FROM T", "SELECT W * 10 AS S FROM T"):
+        with pytest.raises(LocalEngineError, match="Overflow"):
+            edge.sql(query).collect()
+
+
+def test_integer_arithmetic_beyond_64_bits_raises_rather_than_wrapping(edge: LocalSession) -> None:
+    """INT columns are stored in 64 bits (fakesnow's BIGINT): ``C + 1`` at 2^63 - 1 raises instead of giving
+    Snowflake's 9223372036854775808 (a documented local limit, docs/local_engine.md), and never wraps."""
+    with pytest.raises(LocalEngineError, match="Overflow"):
+        edge.sql("SELECT C + 1 AS S FROM T").collect()

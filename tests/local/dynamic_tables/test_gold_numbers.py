@@ -100,3 +100,27 @@ def test_gold_keeps_exact_aggregate_state(session: LocalSession) -> None:
         "AND column_name LIKE 'S%' ORDER BY column_name"
     ).fetchall()
     assert types == [("S1", "DECIMAL(38,0)"), ("S2", "DECIMAL(38,2)"), ("S3", "DECIMAL(38,0)")]
+
+
+def test_kept_sums_beyond_64_bits_are_exact() -> None:
+    """A dynamic table's kept SUM of INT ticket counts of 2^63 - 1 goes beyond 64 bits exactly (NUMBER(38, 0)),
+    refreshed incrementally after an insert and a delete, equal to the query run from scratch."""
+    query = "SELECT K, SUM(C) AS TICKETS, SUM(C * P) AS REVENUE, COUNT(*) AS N FROM T GROUP BY K"
+    with LocalSession(database="EDGE", schema="PUBLIC", start=T0) as s:
+        s.sql("CREATE TABLE T (K VARCHAR, C INT, P NUMBER(10, 2))").collect()
+        s.sql("INSERT INTO T VALUES ('a', 9223372036854775807, 0.10)").collect()
+        s.sql(f"CREATE DYNAMIC TABLE D TARGET_LAG = '1 minute' WAREHOUSE = W AS {query}").collect()
+        s.sql("INSERT INTO T VALUES ('a', 9223372036854775807, 0.20), ('a', 2, 1.10)").collect()
+        s.sql("ALTER DYNAMIC TABLE D REFRESH").collect()
+        expected = [("a", 18446744073709551616, Decimal("2767011611056432744.30"), 3)]
+        assert typed([tuple(r) for r in s.sql("SELECT * FROM D").collect()]) == typed(expected)
+        assert typed([tuple(r) for r in s.sql(query).collect()]) == typed(expected)
+        s.sql("DELETE FROM T WHERE C = 2").collect()
+        s.sql("ALTER DYNAMIC TABLE D REFRESH").collect()
+        expected = [("a", 18446744073709551614, Decimal("2767011611056432742.10"), 2)]
+        assert typed([tuple(r) for r in s.sql("SELECT * FROM D").collect()]) == typed(expected)
+        actions = s.sql(
+            "SELECT REFRESH_ACTION FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(NAME => 'D')) "
+            "WHERE REFRESH_TRIGGER = 'MANUAL'"
+        ).collect()
+        assert [a[0] for a in actions] == ["INCREMENTAL", "INCREMENTAL"]
