@@ -91,6 +91,19 @@ def test_sum_distinct_and_windowed_sum_are_exact(session: LocalSession) -> None:
     assert all(type(r[1]) is int for r in rows)
 
 
+def test_sum_of_aggregates_over_a_window(session: LocalSession) -> None:
+    """SUM(SUM(x)) OVER () (a share of the total) and SUM(COUNT(*)) OVER () keep exact types. SUM, ARITH."""
+    rows = session.sql(
+        "SELECT STATUS, SUM(SUM(TICKET_PRICE)) OVER () AS TOTAL, SUM(TICKET_PRICE) / SUM(SUM(TICKET_PRICE)) OVER () "
+        "AS SHARE, SUM(COUNT(*)) OVER () AS N FROM BOOKINGS GROUP BY STATUS ORDER BY STATUS"
+    ).collect()
+    assert [tuple(map(str, r)) for r in rows] == [
+        ("BOOKED", "6.30", "0.52380952", "3"),
+        ("CANCELLED", "6.30", "0.47619048", "3"),
+    ]
+    assert [type(v) for v in rows[0]] == [str, Decimal, Decimal, int]
+
+
 def test_sum_of_float_stays_float(session: LocalSession) -> None:
     """SUM of FLOAT is FLOAT. SUM."""
     exactly(one(session, "SELECT SUM(RATE) AS S FROM BOOKINGS"), (0.875,))
@@ -128,6 +141,14 @@ def test_avg_over_a_window_is_exact(session: LocalSession) -> None:
     """AVG(x) OVER (ORDER BY …) has the same type as the aggregate. AVG."""
     rows = session.sql("SELECT ID, AVG(TICKET_PRICE) OVER (ORDER BY ID) AS A FROM BOOKINGS ORDER BY ID").collect()
     assert [(r[0], str(r[1])) for r in rows] == [(1, "1.10000000"), (2, "1.65000000"), (3, "2.10000000")]
+
+
+def test_avg_of_a_quotient(session: LocalSession) -> None:
+    """AVG(price / count): the quotient has scale 8, its average max(8, min(14, 12)) = 12. AVG, ARITH."""
+    exactly(
+        one(session, "SELECT AVG(TICKET_PRICE / TICKET_COUNT) AS A FROM BOOKINGS"),
+        (Decimal("0.627777776667"),),
+    )
 
 
 def test_avg_of_float_stays_float(session: LocalSession) -> None:

@@ -221,7 +221,8 @@ def exact(engine: Engine, expression: exp.Expr, translate: Callable[[exp.Expr], 
         for index, division in _divisions(engine, expression).items():
             marked[index].meta[_EXACT] = division
     translated = translate(expression)
-    for node in list(translated.find_all(exp.Sum, exp.Avg, exp.Div)):
+    # Innermost first: an AVG(a / b) copies its argument, which must already be exact.
+    for node in reversed(list(translated.find_all(exp.Sum, exp.Avg, exp.Div, bfs=False))):
         if node.meta.get(_MARK) is None:
             continue
         if isinstance(node, exp.Sum):
@@ -257,6 +258,13 @@ def _fakesnow_argument(node: exp.Expr) -> exp.Expr | None:
 def _sum_argument(argument: exp.Expr) -> exp.Expr:
     if isinstance(argument, exp.Distinct):
         return exp.Distinct(expressions=[_sum_argument(argument.expressions[0])])
+    inner = list(argument.find_all(exp.AggFunc))
+    if inner:
+        # SUM(SUM(x)) OVER (…): DuckDB binds a macro before the aggregates in its argument, so it cannot pick an
+        # overload by their type. Sums, counts and averages are numbers already: summed as they are.
+        if all(isinstance(a, (exp.Sum, exp.Count, exp.Avg)) for a in inner):
+            return argument
+        return exp.TryCast(this=argument, to=exp.DataType.build("DOUBLE"))
     return exp.Anonymous(this=SUM_ARG, expressions=[argument])
 
 
