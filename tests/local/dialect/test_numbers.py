@@ -219,6 +219,14 @@ def test_division_of_aggregates_through_a_cte(session: LocalSession) -> None:
     )
 
 
+def test_a_quotient_never_loses_digits_to_an_inferred_type(session: LocalSession) -> None:
+    """AVG over a UNION of NUMBER(2, 1) and NUMBER(3, 2) values: the quotient is computed from the operands'
+    actual scales, so the value is exactly 1.875 whatever scale the type inference settles on. AVG, ARITH."""
+    (value,) = one(session, "SELECT AVG(X) AS A FROM (SELECT 1.5 AS X UNION ALL SELECT 2.25)")
+    assert type(value) is Decimal
+    assert value == Decimal("1.875")
+
+
 def test_division_by_zero_raises(session: LocalSession) -> None:
     """Division by zero is an error in Snowflake ("Division by zero"), never NULL or infinity. ARITH."""
     with pytest.raises(LocalEngineError, match="Division by zero"):
