@@ -227,6 +227,20 @@ def test_a_quotient_never_loses_digits_to_an_inferred_type(session: LocalSession
     assert value == Decimal("1.875")
 
 
+def test_division_in_dml_is_exact() -> None:
+    """INSERT … SELECT, CREATE TABLE … AS and UPDATE … SET divide with the same rule (a NUMBER(38, 12) value / 3
+    has scale 12, also when stored in a FLOAT column). ARITH (division)."""
+    with LocalSession(database="DML", schema="PUBLIC") as s:
+        s.sql("CREATE TABLE T (C INT, P NUMBER(10, 2))").collect()
+        s.sql("INSERT INTO T VALUES (7, 2.00)").collect()
+        s.sql("CREATE TABLE X (Q NUMBER(38, 12), R FLOAT)").collect()
+        s.sql("INSERT INTO X SELECT P / C, 0 FROM T").collect()
+        s.sql("UPDATE X SET R = Q / 3").collect()
+        s.sql("CREATE TABLE Y AS SELECT P / C AS Q FROM T").collect()
+        exactly(one(s, "SELECT Q, R FROM X"), (Decimal("0.285714290000"), 0.095238096667))
+        exactly(one(s, "SELECT Q FROM Y"), (Decimal("0.28571429"),))
+
+
 def test_division_by_zero_raises(session: LocalSession) -> None:
     """Division by zero is an error in Snowflake ("Division by zero"), never NULL or infinity. ARITH."""
     with pytest.raises(LocalEngineError, match="Division by zero"):

@@ -52,70 +52,41 @@ DIV = "_MOVIECDC_DIV"
 POW10 = "_MOVIECDC_POW10"
 SCALE = "_MOVIECDC_SCALE"
 QUOTIENT = "_MOVIECDC_QUOTIENT"
-POW10_64 = "_MOVIECDC_POW10_64"
-WIDTH = "_MOVIECDC_WIDTH"
-DIV_64 = "_MOVIECDC_DIV_64"
-CORRECT = "_MOVIECDC_CORRECT"
+UNITS = "_MOVIECDC_UNITS"
 MAX_DIGITS = 38
 _MARK = "moviecdc_number"  # meta key: the index of a Div / Avg / Sum node of the statement being translated
 _EXACT = "moviecdc_exact"  # meta key: the Division that a marked Div / Avg node becomes
 
-_CORRECTION = (
-    # nn / dd (dd > 0) rounded half away from zero, from an estimate q0 within 1 of it (see DIV below).
-    "CREATE OR REPLACE TEMP MACRO {correct}(nn, dd, q0) AS q0 + CASE WHEN nn >= 0 THEN "
-    "(CASE WHEN 2 * (nn - q0 * dd) + dd >= 2 * dd THEN 1 WHEN 2 * (nn - q0 * dd) + dd < 0 THEN -1 ELSE 0 END) "
-    "ELSE (CASE WHEN 2 * (nn - q0 * dd) - dd > 0 THEN 1 WHEN 2 * (nn - q0 * dd) - dd <= -2 * dd THEN -1 ELSE 0 END) "
-    "END"
-)
 _POWERS = ", ".join(f"{10**k}::HUGEINT" for k in range(MAX_DIGITS + 1))
-_POWERS_64 = ", ".join(f"{10**k}::BIGINT" for k in range(19))
+# Each macro names its arguments as few times as it can: DuckDB expands a macro by substitution, so a quotient of
+# quotients (AVG(a / b)) repeats the inner one as often as the outer macro names its operand.
 MACROS = (
-    _CORRECTION.format(correct=CORRECT),
     # A string or boolean is converted as fakesnow converts it; an integer becomes NUMBER(38, 0); any other
     # type (DECIMAL, DOUBLE) is summed as it is. DuckDB picks the overload by the argument's type.
     f"CREATE OR REPLACE TEMP MACRO {SUM_ARG}"
     "(x VARCHAR) AS TRY_CAST(x AS DOUBLE), (x BOOLEAN) AS TRY_CAST(x AS DOUBLE), "
     "(x BIGINT) AS CAST(x AS DECIMAL(38, 0)), (x UBIGINT) AS CAST(x AS DECIMAL(38, 0)), "
     "(x HUGEINT) AS CAST(x AS DECIMAL(38, 0)), (x UHUGEINT) AS CAST(x AS DECIMAL(38, 0)), (x) AS x",
-    # n / d for 128-bit integers, rounded half away from zero; a zero divisor is Snowflake's error 100051.
-    # DuckDB's 128-bit division costs about a microsecond, so a quotient below 2^52 is estimated in DOUBLE (then
-    # within 1 of the true value) and corrected exactly from the remainder n - q0 * d (nn, dd: d made positive):
-    # for x = n / d >= 0, round(x) = q0 + floor((2r + dd) / 2dd); for x < 0, q0 + ceil((2r - dd) / 2dd); both
-    # fractions lie within (-1.5, 1.5), so comparisons give them.
+    # n / d for 128-bit integers, rounded half away from zero (one 128-bit division); a zero divisor is
+    # Snowflake's error "Division by zero".
     f"CREATE OR REPLACE TEMP MACRO {DIV}(n, d) AS CASE WHEN d = 0 THEN error('Division by zero') "
-    "WHEN abs(CAST(n AS DOUBLE) / CAST(d AS DOUBLE)) < 4e15 THEN "
-    f"{CORRECT}(n * sign(d), abs(d), CAST(round(CAST(n AS DOUBLE) / CAST(d AS DOUBLE)) AS HUGEINT)) "
-    "ELSE sign(n) * sign(d) * (abs(n) // abs(d) + CASE WHEN 2 * (abs(n) % abs(d)) >= abs(d) THEN 1 ELSE 0 END) END",
+    "ELSE sign(n) * sign(d) * ((2 * abs(n) + abs(d)) // (2 * abs(d))) END",
     # 10^k as a 128-bit integer, exact (power() is a DOUBLE).
     f"CREATE OR REPLACE TEMP MACRO {POW10}(k) AS list_extract([{_POWERS}], k + 1)",
     # The scale of x's DuckDB type (a constant: typeof is folded when the query is bound); 0 for integers.
     f"CREATE OR REPLACE TEMP MACRO {SCALE}(x) AS "
     "coalesce(TRY_CAST(nullif(regexp_extract(typeof(x), '^DECIMAL\\(\\d+,(\\d+)\\)$', 1), '') AS INTEGER), 0)",
-    # 10^k as a 64-bit integer, k <= 18.
-    f"CREATE OR REPLACE TEMP MACRO {POW10_64}(k) AS list_extract([{_POWERS_64}], k + 1)",
-    # The number of digits x's DuckDB type holds (scale included); 39 for a 128-bit integer or an unknown type.
-    f"CREATE OR REPLACE TEMP MACRO {WIDTH}(x) AS CASE typeof(x) WHEN 'BIGINT' THEN 19 WHEN 'INTEGER' THEN 10 "
-    "WHEN 'SMALLINT' THEN 5 WHEN 'TINYINT' THEN 3 WHEN 'UINTEGER' THEN 10 WHEN 'USMALLINT' THEN 5 "
-    "WHEN 'UTINYINT' THEN 3 ELSE "
-    "coalesce(TRY_CAST(nullif(regexp_extract(typeof(x), '^DECIMAL\\((\\d+),', 1), '') AS INTEGER), 39) END",
-    # n / d for 64-bit integers (the fast path: DuckDB's 128-bit division is about 100 times slower).
-    f"CREATE OR REPLACE TEMP MACRO {DIV_64}(n, d) AS CASE WHEN d = 0 THEN error('Division by zero') "
-    "ELSE sign(n) * sign(d) * (abs(n) // abs(d) + CASE WHEN 2 * (abs(n) % abs(d)) >= abs(d) THEN 1 ELSE 0 END) END",
-    # a / b * 10^s rounded half away from zero, as a 128-bit integer, from the operands' actual DuckDB scales
-    # (the inferred ones only choose s). Which branch runs depends on the operands' types only, so DuckDB folds
-    # the choice when it binds the query: 64-bit integers when both scaled operands fit in 18 digits, 128-bit
-    # otherwise; a DOUBLE operand (the inference was wrong) falls back to DOUBLE arithmetic.
+    # A decimal or integer as the 128-bit integer of its digits (DuckDB prints a DECIMAL with all its scale's
+    # digits: -0.05 is '-0.05', so -5), whatever its scale.
+    f"CREATE OR REPLACE TEMP MACRO {UNITS}(x) AS CAST(replace(CAST(x AS VARCHAR), '.', '') AS HUGEINT)",
+    # a / b * 10^s rounded half away from zero, as a 128-bit integer, from the scales the operands' DuckDB types
+    # actually have (the inferred types only choose s). A DOUBLE operand (the inference was wrong) falls back to
+    # DOUBLE arithmetic; the choice is a constant once the query is bound.
     f"CREATE OR REPLACE TEMP MACRO {QUOTIENT}(a, b, s) AS CASE "
     "WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') "
     "THEN CAST(round(a / b * power(10, s)) AS HUGEINT) "
-    f"WHEN {WIDTH}(a) + greatest(s - {SCALE}(a) + {SCALE}(b), 0) <= 18 "
-    f"AND {WIDTH}(b) + greatest({SCALE}(a) - {SCALE}(b) - s, 0) <= 18 THEN CAST({DIV_64}("
-    f"CAST(a * {POW10_64}({SCALE}(a)) AS BIGINT) * {POW10_64}(greatest(s - {SCALE}(a) + {SCALE}(b), 0)), "
-    f"CAST(b * {POW10_64}({SCALE}(b)) AS BIGINT) * {POW10_64}(greatest({SCALE}(a) - {SCALE}(b) - s, 0))"
-    ") AS HUGEINT) "
-    f"ELSE {DIV}("
-    f"CAST(a * {POW10}({SCALE}(a)) AS HUGEINT) * {POW10}(greatest(s - {SCALE}(a) + {SCALE}(b), 0)), "
-    f"CAST(b * {POW10}({SCALE}(b)) AS HUGEINT) * {POW10}(greatest({SCALE}(a) - {SCALE}(b) - s, 0))) END",
+    f"ELSE {DIV}({UNITS}(a) * {POW10}(greatest(s - {SCALE}(a) + {SCALE}(b), 0)), "
+    f"{UNITS}(b) * {POW10}(greatest({SCALE}(a) - {SCALE}(b) - s, 0))) END",
 )
 
 
@@ -357,26 +328,9 @@ def _exact_division(node: exp.Expr, division: Division) -> None:
 
 
 def _quotient(numerator: exp.Expr, denominator: exp.Expr, division: Division) -> exp.Expr:
-    """``numerator / denominator`` at Snowflake's scale, exact.
-
-    When DuckDB's types have the inferred scales (checked when the query is bound: the condition is a constant),
-    the operands are scaled by literal powers of ten, which DuckDB multiplies fast; otherwise the macro computes
-    the quotient from the scales the types actually have, so an inference that differs changes no digit.
-    """
-    shift = division.scale - division.numerator_scale + division.denominator_scale
-    n = _unscaled(numerator.copy(), division.numerator_scale)
-    if shift:
-        n = exp.Mul(this=n, expression=exp.Literal.number(10**shift))
-    d = _unscaled(denominator.copy(), division.denominator_scale)
-    inferred = exp.and_(
-        _scale_is(numerator.copy(), division.numerator_scale),
-        _scale_is(denominator.copy(), division.denominator_scale),
-        copy=False,
-    )
-    units = exp.Case(
-        ifs=[exp.If(this=inferred, true=exp.Anonymous(this=DIV, expressions=[n, d]))],
-        default=exp.Anonymous(this=QUOTIENT, expressions=[numerator, denominator, exp.Literal.number(division.scale)]),
-    )
+    """``numerator / denominator`` at Snowflake's scale, exact (see ``QUOTIENT``: computed from the operands'
+    actual DuckDB scales, so an inferred operand type that differs from DuckDB's changes no digit)."""
+    units = exp.Anonymous(this=QUOTIENT, expressions=[numerator, denominator, exp.Literal.number(division.scale)])
     units_decimal = exp.cast(units, exp.DataType.build("DECIMAL(38, 0)"))
     if division.scale == 0:
         return exp.paren(units_decimal, copy=False)
@@ -387,28 +341,10 @@ def _quotient(numerator: exp.Expr, denominator: exp.Expr, division: Division) ->
     return exp.paren(exp.Mul(this=units_decimal, expression=step), copy=False)
 
 
-def _unscaled(value: exp.Expr, scale: int) -> exp.Expr:
-    """The 128-bit integer ``value * 10^scale`` (exact when the value's type has that scale)."""
-    scaled = exp.Mul(this=exp.paren(value, copy=False), expression=exp.Literal.number(10**scale)) if scale else value
-    return exp.cast(scaled, exp.DataType.build("HUGEINT", dialect="duckdb"))
-
-
-def _scale_is(value: exp.Expr, scale: int) -> exp.Expr:
-    """DuckDB SQL: does ``value``'s type have this scale (and is it no DOUBLE)? A constant once bound."""
-    fixed_point = exp.Not(
-        this=exp.In(
-            this=exp.Anonymous(this="typeof", expressions=[value.copy()]),
-            expressions=[exp.Literal.string("DOUBLE"), exp.Literal.string("FLOAT")],
-        )
-    )
-    same = exp.EQ(this=exp.Anonymous(this=SCALE, expressions=[value]), expression=exp.Literal.number(scale))
-    return exp.and_(fixed_point, same, copy=False)
-
-
 def _divisions(engine: Engine, expression: exp.Expr) -> dict[int, Division]:
     """The marked Div / Avg nodes of ``expression`` whose operands are fixed-point, by mark."""
     try:
-        copy = expression.copy()
+        copy = _typable(expression.copy())
         schema = _schema(engine, copy)
         qualified = qualify(
             copy,
@@ -437,6 +373,22 @@ def _divisions(engine: Engine, expression: exp.Expr) -> dict[int, Division]:
             if a is not None:
                 result[mark] = Division(a.scale, 0, division_scale(a.scale))
     return result
+
+
+def _typable(expression: exp.Expr) -> exp.Expr:
+    """A query with the same expressions in scope, for statements sqlglot's scopes do not cover: an UPDATE's
+    ``SET`` values and ``WHERE`` become ``SELECT <values> FROM <target>, <FROM tables> WHERE …``."""
+    if not isinstance(expression, exp.Update) or not isinstance(expression.this, exp.Table):
+        return expression
+    values = [e.expression for e in expression.expressions if isinstance(e, exp.EQ)]
+    select = exp.select(*values).from_(expression.this)
+    source = expression.args.get("from_")
+    if isinstance(source, exp.From):
+        select = select.join(source.this, join_type="CROSS")
+    where = expression.args.get("where")
+    if isinstance(where, exp.Where):
+        select = select.where(where.this)
+    return select
 
 
 def _schema(engine: Engine, expression: exp.Expr) -> MappingSchema:
