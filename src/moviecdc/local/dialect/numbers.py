@@ -15,10 +15,11 @@ This module wraps fakesnow's translation (an engine translation hook, cached wit
 - ``a / b`` and ``AVG(x)`` of fixed-point values: Snowflake's result scale is
   ``max(S1, min(S1 + 6, 12))`` (the numerator's scale S1); DuckDB has no exact decimal division, so the
   operands' scales are inferred (sqlglot's scope-aware type annotation, with Snowflake's rules for literals and
-  arithmetic, over the column types DuckDB reports) and the quotient is computed in 128-bit integers, rounded
-  half away from zero, by the macro ``_MOVIECDC_DIV``; division by zero raises Snowflake's "Division by zero".
-  ``AVG(x)`` is ``SUM(x) / COUNT(x)`` with the same rule. When a type cannot be inferred (an expression the
-  annotator does not know), fakesnow's DOUBLE evaluation stays.
+  arithmetic, over the column types DuckDB reports) to choose the result's scale, and the macro
+  ``_MOVIECDC_QUOTIENT`` computes the quotient in 128-bit integers from the operands' actual DuckDB scales,
+  rounded half away from zero; division by zero raises Snowflake's "Division by zero". ``AVG(x)`` is
+  ``SUM(x) / COUNT(x)`` with the same rule. When a type cannot be inferred (an expression the annotator does
+  not know), fakesnow's DOUBLE evaluation stays.
 
 ``+``, ``-``, ``*``, ``MIN``, ``MAX`` and ``COUNT`` need nothing: DuckDB's decimal arithmetic is exact (its
 product keeps S1 + S2 digits where Snowflake keeps ``min(S1 + S2, max(S1, S2, 12))``: the same value, more
