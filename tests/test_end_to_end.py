@@ -50,7 +50,18 @@ def gold(session: LocalSession) -> list[tuple[Any, ...]]:
         "SELECT MOVIE_ID, TOTAL_BOOKINGS, TOTAL_TICKETS_SOLD, TOTAL_REVENUE, TOTAL_CANCELLATIONS "
         f"FROM {GOLD} ORDER BY MOVIE_ID"
     ).collect()
-    return [(r[0], int(r[1]), int(r[2]), Decimal(r[3]).quantize(Decimal("0.01")), int(r[4])) for r in rows]
+    found = [tuple(r) for r in rows]
+    exact_gold(found)
+    return found
+
+
+def exact_gold(rows: list[tuple[Any, ...]]) -> None:
+    """Gold's measures come back as Snowpark returns NUMBER(18, 0) and NUMBER(18, 2): ints, and Decimals with
+    exactly two decimals (never floats: "Scale and precision in arithmetic operations",
+    https://docs.snowflake.com/en/sql-reference/operators-arithmetic)."""
+    for row in rows:
+        assert [type(v) for v in row[1:5]] == [int, int, Decimal, int], row
+        assert row[3].as_tuple().exponent == -2, row
 
 
 def test_worked_example_with_the_task_after_every_statement(deployed: tuple[LocalSession, Pipeline]) -> None:
@@ -202,6 +213,7 @@ def test_sql_pipeline_equals_dataframe_code(snowpark_local: Any, seed: int) -> N
         raw = rows_of(session, RAW, COLUMNS)
         assert normalise([r[:7] for r in sql_silver]) == normalise(expected_silver(raw))
         expected = {m: (b, s, r, c) for m, (b, s, r, c) in expected_gold(expected_silver(raw)).items()}
-        assert {g[0]: (int(g[1]), int(g[2]), Decimal(g[3]).quantize(Decimal("0.01")), int(g[4])) for g in sql_gold} == {
+        exact_gold(sql_gold)
+        assert {g[0]: tuple(g[1:5]) for g in sql_gold} == {
             m: (b, s, r.quantize(Decimal("0.01")), c) for m, (b, s, r, c) in expected.items()
         }

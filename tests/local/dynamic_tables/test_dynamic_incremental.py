@@ -3,14 +3,18 @@
 The property tests run the pipeline's real Silver, Rejected and Gold SQL (``SilverLayer().silver_sql()``
 …) over a Bronze table created by the pipeline's own plan, apply random DML to Bronze (inserts of any
 values, NULLs included; updates; deletes; truncation), refresh, and compare every dynamic table with its
-query evaluated from scratch on the same data. They also check that the refreshes really ran
-incrementally (REFRESH_ACTION INCREMENTAL or NO_DATA, never FULL).
+query evaluated from scratch on the same data, value for value and Python type for type (a kept SUM of NUMBER
+is a Decimal of the sum's scale, an integer sum an int, never a float: "Scale and precision in arithmetic
+operations", https://docs.snowflake.com/en/sql-reference/operators-arithmetic). They also check that the
+refreshes really ran incrementally (REFRESH_ACTION INCREMENTAL or NO_DATA, never FULL) and that no aggregate
+state column is a DOUBLE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +25,9 @@ from hypothesis import strategies as st
 
 from moviecdc import GoldLayer, Pipeline, SilverLayer, StatementKind
 from moviecdc.local import LocalSession
+from moviecdc.local.core.engine import quiet
 from moviecdc.local.core.names import ObjectName
+from moviecdc.local.core.results import Result
 from moviecdc.local.dynamic_tables import aggregates
 from moviecdc.local.dynamic_tables.incremental import analyse
 
@@ -65,6 +71,7 @@ def test_which_group_by_queries_keep_aggregate_state() -> None:
     )
     assert aggregates.analyse(parse_one(GENERIC[1])) is not None
     assert aggregates.analyse(parse_one(GENERIC[5])) is not None
+    assert aggregates.analyse(parse_one(GENERIC[6])) is not None
     for query in (
         "SELECT K, AVG(V) AS A FROM T GROUP BY K",  # AVG is not kept
         "SELECT K, COUNT(DISTINCT V) AS D FROM T GROUP BY K",
@@ -196,12 +203,19 @@ def key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((v is None, str(v)) for v in row)
 
 
+def typed(row: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+    """A row compared exactly: each value's Python type and text (so Decimal('3.30') != Decimal('3.3') != 3.3)."""
+    return tuple((type(v).__name__, str(v)) for v in row)
+
+
 def recompute(session: LocalSession, query: str) -> list[tuple[Any, ...]]:
-    """The query evaluated from scratch, in DuckDB (translated once per query: fakesnow's rewrites are slow)."""
+    """The query evaluated from scratch, in DuckDB (translated once per query: fakesnow's rewrites are slow), with
+    the Python types a statement's rows get (``Result.rows``)."""
     engine = session._engine
     if query not in _TRANSLATED:
         _TRANSLATED[query] = engine.transform(parse_one(query))
-    return [tuple(r) for r in engine.con.execute(_TRANSLATED[query]).fetchall()]
+    with quiet():
+        return [tuple(r) for r in Result(engine.arrow(_TRANSLATED[query])).rows()]
 
 
 _TRANSLATED: dict[str, str] = {}
@@ -209,7 +223,17 @@ _TRANSLATED: dict[str, str] = {}
 
 def same(session: LocalSession, table: str, query: str) -> None:
     stored = sorted(rows(session, f"SELECT * FROM {table}"), key=key)
-    assert stored == sorted(recompute(session, query), key=key)
+    assert [typed(r) for r in stored] == [typed(r) for r in sorted(recompute(session, query), key=key)]
+    assert not any(isinstance(v, float) for r in stored for v in r), "no float in a query over NUMBER columns"
+
+
+def no_double_state(session: LocalSession) -> None:
+    """Every per-group aggregate state column is exact (NUMBER sums are DECIMAL(38, s), counts integers)."""
+    found = session._engine.con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE table_name LIKE 'DT%\\_STATE' ESCAPE '\\' AND data_type IN ('DOUBLE', 'FLOAT', 'REAL')"
+    ).fetchall()
+    assert found == []
 
 
 def last_actions(session: LocalSession) -> dict[str, str]:
@@ -251,6 +275,11 @@ def test_pipeline_incremental_refresh_equals_full_recompute(
         same(session, REJECTED, str(rejected))
         same(session, GOLD, str(gold))
         assert set(last_actions(session).values()) <= {"INCREMENTAL", "NO_DATA"}
+        no_double_state(session)
+    for row in session.sql(f"SELECT * FROM {GOLD}").collect():
+        assert type(row["TOTAL_TICKETS_SOLD"]) is int
+        assert type(row["TOTAL_REVENUE"]) is Decimal
+        assert row["TOTAL_REVENUE"].as_tuple().exponent == -2
 
 
 GENERIC = [
@@ -261,6 +290,8 @@ GENERIC = [
     "SELECT K, J, SUM(V) AS S FROM T GROUP BY K, J HAVING COUNT(*) > 1",
     "SELECT J, K, CAST(SUM(V * 2) AS DECIMAL(10, 1)) AS S2, COUNT(V) AS CV, MAX(V) - MIN(V) AS SPREAD, "
     "MAX(J) AS TOP_J FROM T WHERE V <> 0 GROUP BY K, J",
+    # kept sums of NUMBER(p, 2) products and of IFF(…, 1, 0): exact Decimal and int, never DOUBLE
+    "SELECT K, SUM(V * 1.25) AS PRICED, SUM(IFF(V > 0, 1, 0)) AS POSITIVE, SUM(V) AS TOTAL FROM T GROUP BY K",
 ]
 generic_row = st.tuples(
     st.none() | st.sampled_from(["a", "b", "c"]),
@@ -302,3 +333,4 @@ def test_generic_incremental_refresh_equals_full_recompute(
         session.sql(f"ALTER DYNAMIC TABLE D{number} REFRESH").collect()
         same(session, f"D{number}", query)
     assert set(last_actions(session).values()) <= {"INCREMENTAL", "NO_DATA"}
+    no_double_state(session)

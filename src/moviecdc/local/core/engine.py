@@ -44,14 +44,15 @@ _IN_MEMORY_CHECKPOINT = "256MB"
 PUBLIC = "PUBLIC"
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
+# Wraps fakesnow's translation of one parsed statement: gets the Snowflake AST and fakesnow's translation
+# function, returns the translated (DuckDB) AST. What it does is cached with the translation.
+TranslationHook = Callable[[exp.Expr, Callable[[exp.Expr], exp.Expr]], exp.Expr]
 
 
 class Engine:
     """Shared state of one local session; see the module docstring."""
 
-    def __init__(
-        self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None) -> None:
         self.path = path
         self.lock = threading.RLock()
         if schema is not None and database is None:
@@ -99,6 +100,9 @@ class Engine:
         # AST rewrites applied to every parsed statement before it runs (the clock's CURRENT_TIMESTAMP(),
         # TASK_HISTORY(...)); LocalSession registers them.
         self.rewriters: list[Rewriter] = []
+        # Wrappers of fakesnow's translation (see TranslationHook), innermost first; dialect modules register
+        # them (exact NUMBER arithmetic, dialect/numbers.py). Both the cached and the plain fakesnow path use them.
+        self.translation_hooks: list[TranslationHook] = []
         # Runs one statement as the session runs it, through its router; LocalSession sets it. Task bodies run
         # through it (see :meth:`run`).
         self.runner: Callable[[str], Result] | None = None
@@ -329,6 +333,12 @@ class Engine:
     def fakesnow(self, sql: str) -> Result:
         """Run Snowflake SQL through fakesnow's translator."""
         cursor = self.conn.cursor()
+        if self.translation_hooks:
+            # fakesnow's execute() calls self._transform per statement; the hooks wrap it for this cursor only.
+            translate = cursor._transform
+            cursor._transform = lambda expression, params: self._hooked(  # type: ignore[method-assign]
+                expression, lambda e: translate(e, params)
+            )
         cursor.execute(sql)
         table = cursor._arrow_table
         return Result(table if table is not None else pa.table({}))
@@ -372,8 +382,14 @@ class Engine:
         return template
 
     def _translate(self, expression: exp.Expr) -> str:
-        transformed = self.conn.cursor()._transform(expression, None)
+        cursor = self.conn.cursor()
+        transformed = self._hooked(expression, lambda e: cursor._transform(e, None))
         return str(transformed.sql(dialect="duckdb"))
+
+    def _hooked(self, expression: exp.Expr, translate: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+        for hook in self.translation_hooks:
+            translate = _wrapped(hook, translate)
+        return translate(expression)
 
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """Run DuckDB SQL and fetch its result as Arrow."""
@@ -442,3 +458,7 @@ def _marker(index: int) -> str:
 
 def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _wrapped(hook: TranslationHook, translate: Callable[[exp.Expr], exp.Expr]) -> Callable[[exp.Expr], exp.Expr]:
+    return lambda expression: hook(expression, translate)

@@ -11,6 +11,8 @@
   :mod:`.types` (FLOAT(p), AUTOINCREMENT … START = n), :mod:`.intervals` (unit abbreviations), :mod:`.joins`
   (ASOF JOIN … MATCH_CONDITION), :mod:`.variables` (``$v``) and :mod:`.temp_tables` (qualified temporary tables).
 - :mod:`.stages`: ``LIST @stage`` with Snowflake's name resolution.
+- :mod:`.numbers`: exact NUMBER arithmetic with Snowflake's result types (SUM, AVG, division), a translation
+  hook around fakesnow's rewrites.
 
 Stands on :mod:`moviecdc.local.core` only; statement families and the session use it.
 """

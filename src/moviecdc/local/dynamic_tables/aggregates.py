@@ -21,8 +21,9 @@ running value, and a refresh reads only the source's change log:
    their state.
 
 The cost follows the number of changes and of changed groups, not the table. The aggregates are evaluated
-by the same translation as the query itself (fakesnow evaluates ``SUM`` in DOUBLE), so a refresh agrees
-with a full recompute up to the order of floating-point additions.
+by the same translation as the query itself, exact for NUMBER (:mod:`moviecdc.local.dialect.numbers`: a kept
+``SUM`` of NUMBER(p, s) is a NUMBER(38, s) column, never DOUBLE), so a refresh equals a full recompute
+exactly, with the same types.
 
 >>> from fakesnow.dialect import parse_one
 >>> plan = analyse(parse_one("SELECT K, COUNT(*) AS N, MAX(V) AS TOP FROM T GROUP BY K"))
