@@ -6,8 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from moviecdc import LocalSession, Pipeline, PipelineConfig, StatementKind
 
 
@@ -118,11 +116,6 @@ def test_bounds_are_configurable_and_gold_is_wide_enough_for_them() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine defect (src/moviecdc/local/aggregates.py): the incremental refresh's delta sums "
-    "SUM(CASE WHEN added THEN x END), which fakesnow evaluates in DOUBLE, so cents are lost above 2^53",
-)
 def test_gold_revenue_of_an_extreme_booking_is_exact() -> None:
     widest = PipelineConfig(max_tickets_per_booking=10**12, max_ticket_price=Decimal("99999999.99"))
     with LocalSession() as session:

@@ -30,6 +30,7 @@ the clock
 running SQL
     ``fakesnow(sql)`` (Snowflake SQL through fakesnow's translator), ``transform(ast)`` (translate a parsed
     statement, cached by shape), ``rewriters`` (AST rewrites every ordinary statement passes through),
+    ``translation_hooks`` (wrap fakesnow's translation itself; cached with it),
     ``con`` and ``arrow(sql)`` (DuckDB SQL, already translated), ``session_variables`` (``SET v = …``),
     ``run(text)`` (a whole statement as the session runs it: task bodies), ``register``/``unregister`` (Arrow
     tables as DuckDB relations), ``temp_name``, ``reusable_temp_name``/``release_temp_name`` (scratch objects).
