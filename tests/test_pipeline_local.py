@@ -61,3 +61,32 @@ def test_numbers_come_back_as_snowpark_returns_them() -> None:
         ).collect()
     assert [tuple(r) for r in rows] == [(7, Decimal("2.50"), None)]
     assert type(rows[0]["N"]) is int
+
+
+def test_deploy_onto_a_raw_table_that_already_holds_bookings_brings_them_into_gold() -> None:
+    # The stream is created with SHOW_INITIAL_ROWS = TRUE: rows written before the first deploy reach Bronze on
+    # the first ingest, as inserts; without it Gold stayed empty until each old row was touched again.
+    from decimal import Decimal
+
+    with LocalSession() as session:
+        pipeline = Pipeline(session)
+        for statement in pipeline.plan()[:3]:  # CREATE DATABASE, SCHEMA, the raw table: what the application has
+            session.sql(statement.sql).collect()
+        raw = pipeline.config.name("raw_table").sql
+        session.sql(
+            f"INSERT INTO {raw} VALUES ('X1', 'C1', 'M9', '2026-01-01 10:00', 'CANCELLED', 2, 10.00), "
+            "('X3', 'C2', 'M7', '2026-01-01 10:05', 'BOOKED', 3, 12.00)"
+        ).collect()
+        pipeline.deploy()
+        session.sql(f"INSERT INTO {raw} VALUES ('X4', 'C3', 'M7', '2026-01-01 10:09', 'COMPLETED', 1, 12.00)").collect()
+        session.advance(seconds=240)
+        gold = session.sql(
+            "SELECT MOVIE_ID, TOTAL_BOOKINGS, TOTAL_TICKETS_SOLD, TOTAL_REVENUE, TOTAL_CANCELLATIONS "
+            f"FROM {pipeline.config.name('gold_table').sql} ORDER BY MOVIE_ID"
+        ).collect()
+        assert [tuple(row) for row in gold] == [("M7", 2, 4, Decimal("48.00"), 0), ("M9", 1, 0, Decimal("0.00"), 1)]
+        bronze = session.sql(f"SELECT COUNT(*) FROM {pipeline.config.name('bronze_table').sql}").collect()[0][0]
+        assert bronze == 3  # the two initial rows as INSERTs, then the new one; nothing twice
+        pipeline.deploy()  # a redeploy keeps the stream and its offset: the initial rows are not returned again
+        session.advance(seconds=120)
+        assert session.sql(f"SELECT COUNT(*) FROM {pipeline.config.name('bronze_table').sql}").collect()[0][0] == 3

@@ -13,7 +13,7 @@ and drops the quotes around ``WAREHOUSE``.
 
 >>> from moviecdc.identifiers import QualifiedName
 >>> str(create_stream(QualifiedName("M", "P", "S"), QualifiedName("M", "P", "T")))
-'CREATE STREAM IF NOT EXISTS "M"."P"."S" ON TABLE "M"."P"."T"'
+'CREATE STREAM IF NOT EXISTS "M"."P"."S" ON TABLE "M"."P"."T" SHOW_INITIAL_ROWS = TRUE'
 """
 
 from __future__ import annotations
@@ -118,7 +118,11 @@ def drop_table(name: QualifiedName) -> Fragment:
 
 # -- templates for statements sqlglot does not model ----------------------------------------------------------
 
-_CREATE_STREAM = "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table}"
+# SHOW_INITIAL_ROWS = TRUE: the stream's first consumption returns the rows already in the table as inserts, so
+# deploying onto a table that holds bookings brings them into Bronze on the first ingest
+# (https://docs.snowflake.com/en/sql-reference/sql/create-stream). IF NOT EXISTS keeps an existing stream and its
+# offset on a redeploy: the option only acts when the stream is first created.
+_CREATE_STREAM = "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table} SHOW_INITIAL_ROWS = TRUE"
 _CREATE_TASK = "CREATE OR ALTER TASK {name}\n{properties}\nAS\n{body}"
 _CREATE_DYNAMIC_TABLE = (
     "CREATE OR ALTER DYNAMIC TABLE {name}\n"
