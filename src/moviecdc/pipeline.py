@@ -19,12 +19,13 @@ from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLaye
 from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
-from moviecdc.status import PipelineStatus, read_status, task_runs
+from moviecdc.status import PipelineStatus, TaskRun, read_status, task_runs
 
 log = logging.getLogger("moviecdc")
 
-# TASK_HISTORY states of a run that has ended (Snowflake's list; SCHEDULED and EXECUTING have not).
-_FINISHED = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "FAILED_AND_AUTO_SUSPENDED"})
+# TASK_HISTORY's SCHEDULED_FROM of a run started by EXECUTE TASK (a scheduled run says SCHEDULE)
+# (https://docs.snowflake.com/en/sql-reference/functions/task_history).
+EXECUTE_TASK = "EXECUTE TASK"
 
 
 class SqlResult(Protocol):
@@ -152,18 +153,29 @@ class Pipeline:
 
         ``EXECUTE TASK`` is asynchronous in Snowflake, so this polls ``TASK_HISTORY`` (every
         ``poll_interval`` seconds, at most ``timeout``) until the run it started has finished; ``LocalSession``
-        runs it before returning, so the first poll sees it. A failed run raises :class:`DeployError` with the
-        task's error message. Refreshing Gold refreshes Silver first (Snowflake refreshes stale upstream
-        dynamic tables of a manual refresh).
+        runs it before returning, so the first poll sees it. The run it started is the new one whose
+        ``SCHEDULED_FROM`` is ``EXECUTE TASK``: a scheduled run that was already executing is not mistaken for it,
+        but it is waited for too (it may hold the stream's changes). A failed run raises :class:`DeployError`
+        with the task's error message. Refreshing Gold refreshes Silver first (Snowflake refreshes stale
+        upstream dynamic tables of a manual refresh).
         """
         task = self.config.name("ingest_task")
         session = self._require_session()
         before = task_runs(session, task)
+        seen = {(r.scheduled_time, r.scheduled_from) for r in before}
         report = self._run("refresh", [execute_task(task)], None)
         deadline = time.monotonic() + timeout
         while True:
-            finished = [r for r in task_runs(session, task) if r not in before and r.state in _FINISHED]
-            if finished:
+            runs = task_runs(session, task)
+            run = next(
+                (
+                    r
+                    for r in runs
+                    if r.scheduled_from == EXECUTE_TASK and (r.scheduled_time, r.scheduled_from) not in seen
+                ),
+                None,
+            )
+            if run is not None and run.finished and not _earlier_run_executing(runs, run):
                 break
             if time.monotonic() >= deadline:
                 raise DeployError(
@@ -171,8 +183,7 @@ class Pipeline:
                     "check TASK_HISTORY, or call refresh(timeout=...) with a longer timeout"
                 )
             sleep(poll_interval)
-        run = finished[0]
-        if run.state.startswith("FAILED"):
+        if run.failed:
             raise DeployError(
                 f"refresh: task {task} failed: {run.error_message}. Its stream was not consumed; fix the cause "
                 "and run refresh again."
@@ -206,6 +217,13 @@ class Pipeline:
         if self.session is None:
             raise SessionError("this Pipeline has no session; pass one: Pipeline(session) or Pipeline(LocalSession())")
         return self.session
+
+
+def _earlier_run_executing(runs: Sequence[TaskRun], ours: TaskRun) -> bool:
+    """Whether a run scheduled before ``ours`` (e.g. the schedule's, already running at EXECUTE TASK) is still
+    executing: its changes are not in Bronze yet."""
+    mine = ours.scheduled_time
+    return any(not r.finished and (mine is None or r.scheduled_time is None or r.scheduled_time <= mine) for r in runs)
 
 
 def _reject_local_testing(session: object) -> None:

@@ -212,11 +212,20 @@ def drop(kind: str, name: QualifiedName) -> Fragment:
 
 _SHOW = "SHOW {kind} LIKE {pattern} IN SCHEMA {schema}"
 _STREAM_HAS_DATA = 'SELECT SYSTEM$STREAM_HAS_DATA({stream}) AS "HAS_DATA"'
+# TASK_HISTORY (https://docs.snowflake.com/en/sql-reference/functions/task_history): without
+# SCHEDULED_TIME_RANGE_END it also returns the next scheduled run (STATE SCHEDULED, QUERY_ID NULL), and even with
+# it "a task that is executed immediately before the current time might still be identified as scheduled", so
+# SCHEDULED rows are filtered out too. TASK_NAME takes an unqualified name and matches that name in every
+# schema: the WHERE keeps this schema's task. RESULT_LIMIT applies before the WHERE, hence a wide scan.
 _TASK_HISTORY = (
-    'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE" '
-    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => {task}, RESULT_LIMIT => {limit})) "
-    'ORDER BY "SCHEDULED_TIME" DESC'
+    'SELECT "NAME", "DATABASE_NAME", "SCHEMA_NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE", '
+    '"SCHEDULED_FROM" '
+    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), "
+    "TASK_NAME => {task}, RESULT_LIMIT => {scan})) "
+    'WHERE "DATABASE_NAME" = {database_name} AND "SCHEMA_NAME" = {schema_name} AND "STATE" <> \'SCHEDULED\' '
+    'ORDER BY "SCHEDULED_TIME" DESC LIMIT {limit}'
 )
+TASK_HISTORY_SCAN = 1000
 _REFRESH_HISTORY = (
     'SELECT "NAME", "STATE", "REFRESH_ACTION", "DATA_TIMESTAMP", "REFRESH_START_TIME", "REFRESH_END_TIME", '
     '"STATE_MESSAGE" '
@@ -249,8 +258,17 @@ def stream_has_data(stream: QualifiedName) -> Fragment:
 
 
 def task_history(task: QualifiedName, limit: int) -> Fragment:
+    """The task's ``limit`` newest past runs (finished or executing), this schema's task only."""
     return Fragment(
-        _fill(_TASK_HISTORY, database=identifier_sql(task.database), task=literal_sql(task.name), limit=_int(limit))
+        _fill(
+            _TASK_HISTORY,
+            database=identifier_sql(task.database),
+            task=literal_sql(task.name),
+            scan=_int(max(limit, TASK_HISTORY_SCAN)),
+            database_name=literal_sql(task.database),
+            schema_name=literal_sql(task.schema),
+            limit=_int(limit),
+        )
     )
 
 
