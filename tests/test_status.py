@@ -342,7 +342,8 @@ def test_a_failed_last_run_makes_the_pipeline_unhealthy_even_with_a_scheduled_ru
     status = Pipeline(answering(mocker, answer)).status()
     (task,) = status.tasks
     assert task.last_runs[0].state == "EXECUTING"
-    assert task.last_finished is not None and task.last_finished.state == "FAILED"
+    assert task.last_finished is not None
+    assert task.last_finished.state == "FAILED"
     assert not status.healthy
 
 
