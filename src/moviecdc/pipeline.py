@@ -14,9 +14,10 @@ from typing import Any, Protocol
 
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
-from moviecdc.errors import DeployError, SessionError
+from moviecdc.errors import DeployError, PreflightError, SessionError
 from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
 from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
+from moviecdc.preflight import CheckReport, run_check
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.statements import Statement, StatementKind
 from moviecdc.status import PipelineStatus, TaskRun, read_status, task_runs
@@ -131,9 +132,30 @@ class Pipeline:
 
     # -- actions ----------------------------------------------------------------------------------------------
 
-    def deploy(self, *, progress: ProgressCallback | None = None) -> DeployReport:
+    def check(self) -> CheckReport:
+        """The preflight: does the current role hold every privilege ``deploy()`` needs? Read-only.
+
+        It reads the role's grants (``SHOW GRANTS TO ROLE``, through the roles it inherits) and lists each
+        privilege deploy needs, and the exact GRANT statements for what is missing (``report.grants``). On
+        ``LocalSession`` access control is not enforced: the report says so and passes.
+        """
+        return run_check(self._require_session(), self.config)
+
+    def deploy(self, *, progress: ProgressCallback | None = None, check: bool = True) -> DeployReport:
         """Create or converge every object, then resume the tasks. Idempotent: running it again changes
-        nothing that exists and destroys no data."""
+        nothing that exists and destroys no data.
+
+        It runs :meth:`check` first and raises :class:`PreflightError` (with the GRANT statements) before
+        step 1 when the role lacks a privilege; ``check=False`` skips the preflight.
+        """
+        if check:
+            report = self.check()
+            if not report.ok:
+                raise PreflightError(
+                    f"deploy stopped before step 1: the preflight found what the role lacks; nothing was changed.\n"
+                    f"{report}",
+                    report=report,
+                )
         return self._run("deploy", self.plan(), progress)
 
     def teardown(self, *, drop_data: bool = False, progress: ProgressCallback | None = None) -> DeployReport:

@@ -289,3 +289,56 @@ def rejected_reasons(table: QualifiedName, reason_column: str) -> Fragment:
 
 def _int(value: int) -> Fragment:
     return Fragment(str(int(value)))
+
+
+# -- access control (the preflight: moviecdc.preflight) --------------------------------------------------------
+
+_CURRENT_CONTEXT = 'SELECT CURRENT_ROLE() AS "ROLE", CURRENT_WAREHOUSE() AS "WAREHOUSE"'
+_SHOW_GRANTS_TO_ROLE = "SHOW GRANTS TO ROLE {role}"
+_SHOW_DATABASES = "SHOW DATABASES LIKE {pattern}"
+_SHOW_SCHEMAS = "SHOW SCHEMAS LIKE {pattern} IN DATABASE {database}"
+_GRANT = "GRANT {privileges} ON {target} TO ROLE {role}"
+
+PRIVILEGES = (
+    "CREATE DATABASE",
+    "CREATE SCHEMA",
+    "USAGE",
+    "CREATE TABLE",
+    "CREATE STREAM",
+    "CREATE TASK",
+    "CREATE DYNAMIC TABLE",
+    "EXECUTE TASK",
+    "EXECUTE MANAGED TASK",
+)
+GRANT_TARGETS = ("ACCOUNT", "WAREHOUSE", "DATABASE", "SCHEMA")
+
+
+def current_context() -> Fragment:
+    return Fragment(_CURRENT_CONTEXT)
+
+
+def show_grants_to_role(role: str) -> Fragment:
+    """``SHOW GRANTS TO ROLE "<role>"``: the privileges granted to the role itself (not those it inherits)."""
+    return Fragment(_fill(_SHOW_GRANTS_TO_ROLE, role=identifier_sql(role)))
+
+
+def show_databases(database: str) -> Fragment:
+    return Fragment(_fill(_SHOW_DATABASES, pattern=literal_sql(database)))
+
+
+def show_schemas(database: str, schema: str) -> Fragment:
+    return Fragment(_fill(_SHOW_SCHEMAS, pattern=literal_sql(schema), database=identifier_sql(database)))
+
+
+def grant(privileges: Sequence[str], kind: str, parts: Sequence[str], role: str) -> Fragment:
+    """``GRANT <privileges> ON ACCOUNT | <kind> <name> TO ROLE <role>``, every name quoted.
+
+    >>> str(grant(["EXECUTE TASK"], "ACCOUNT", [], "SYSADMIN"))
+    'GRANT EXECUTE TASK ON ACCOUNT TO ROLE "SYSADMIN"'
+    >>> str(grant(["CREATE TABLE", "CREATE TASK"], "SCHEMA", ["MOVIES", "PUBLIC"], "LOADER"))
+    'GRANT CREATE TABLE, CREATE TASK ON SCHEMA "MOVIES"."PUBLIC" TO ROLE "LOADER"'
+    """
+    listed = Fragment(", ".join(keyword(p, PRIVILEGES) for p in privileges))
+    kind = keyword(kind, GRANT_TARGETS)
+    target = Fragment(kind if kind == "ACCOUNT" else f"{kind} " + ".".join(quote(part) for part in parts))
+    return Fragment(_fill(_GRANT, privileges=listed, target=target, role=identifier_sql(role)))
