@@ -183,12 +183,12 @@ class Pipeline:
         """
         task = self.config.name("ingest_task")
         session = self._require_session()
-        before = task_runs(session, task)
+        before = task_runs(session, task, origin=True)
         seen = {(r.scheduled_time, r.scheduled_from) for r in before}
         report = self._run("refresh", [execute_task(task)], None)
         deadline = time.monotonic() + timeout
         while True:
-            runs = task_runs(session, task)
+            runs = task_runs(session, task, origin=True)
             run = next(
                 (
                     r

@@ -218,8 +218,7 @@ _STREAM_HAS_DATA = 'SELECT SYSTEM$STREAM_HAS_DATA({stream}) AS "HAS_DATA"'
 # SCHEDULED rows are filtered out too. TASK_NAME takes an unqualified name and matches that name in every
 # schema: the WHERE keeps this schema's task. RESULT_LIMIT applies before the WHERE, hence a wide scan.
 _TASK_HISTORY = (
-    'SELECT "NAME", "DATABASE_NAME", "SCHEMA_NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE", '
-    '"SCHEDULED_FROM" '
+    'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE"{origin} '
     "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), "
     "TASK_NAME => {task}, RESULT_LIMIT => {scan})) "
     'WHERE "DATABASE_NAME" = {database_name} AND "SCHEMA_NAME" = {schema_name} AND "STATE" <> \'SCHEDULED\' '
@@ -257,11 +256,13 @@ def stream_has_data(stream: QualifiedName) -> Fragment:
     return Fragment(_fill(_STREAM_HAS_DATA, stream=literal_sql(stream.sql)))
 
 
-def task_history(task: QualifiedName, limit: int) -> Fragment:
-    """The task's ``limit`` newest past runs (finished or executing), this schema's task only."""
+def task_history(task: QualifiedName, limit: int, *, origin: bool = False) -> Fragment:
+    """The task's ``limit`` newest past runs (finished or executing), this schema's task only; ``origin`` adds
+    ``SCHEDULED_FROM`` (``SCHEDULE`` or ``EXECUTE TASK``)."""
     return Fragment(
         _fill(
             _TASK_HISTORY,
+            origin=Fragment(', "SCHEDULED_FROM"' if origin else ""),
             database=identifier_sql(task.database),
             task=literal_sql(task.name),
             scan=_int(max(limit, TASK_HISTORY_SCAN)),

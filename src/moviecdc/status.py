@@ -232,14 +232,16 @@ def read_status(session: Any, config: PipelineConfig, schema: EntitySchema) -> P
     return PipelineStatus(stream, tuple(tasks), tuple(tables), sum(reasons.values()), reasons)
 
 
-def task_runs(session: Any, task: QualifiedName, limit: int = HISTORY_LIMIT) -> list[TaskRun]:
+def task_runs(session: Any, task: QualifiedName, limit: int = HISTORY_LIMIT, *, origin: bool = False) -> list[TaskRun]:
     """The task's last ``limit`` past runs (finished or executing) from ``TASK_HISTORY``, newest first.
+
+    ``origin`` also reads each run's ``SCHEDULED_FROM`` (what ``refresh()`` needs).
 
     The query already keeps only this schema's task and no SCHEDULED row; the rows are filtered again here so
     that an answer with the next scheduled run or a same-named task of another schema (both documented
     TASK_HISTORY behaviours) can never be taken for the last run.
     """
-    rows = session.sql(sql.task_history(task, limit)).collect()
+    rows = session.sql(sql.task_history(task, limit, origin=origin)).collect()
     runs = [
         TaskRun(
             str(f["state"]),
