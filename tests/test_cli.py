@@ -151,7 +151,7 @@ def test_db_under_a_folder_without_write_permission(
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
     if os.access(locked, os.W_OK):  # root writes anywhere: make the check see what a user would
-        monkeypatch.setattr("moviecdc.sessions.os.access", lambda *_args, **_kwargs: False)
+        monkeypatch.setattr("moviecdc.cli.sessions.os.access", lambda *_args, **_kwargs: False)
     assert main(["deploy", "--db", str(locked / "d")]) == 1
     expected = f"no permission to write in {str(locked)!r}; choose a folder you can write to"
     assert _one_error_line(capsys).endswith(expected)
@@ -165,7 +165,7 @@ def test_an_os_error_while_opening_is_translated(
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "db" / "MOVIES.db"))
 
-    monkeypatch.setattr("moviecdc.sessions.LocalSession", refuse)
+    monkeypatch.setattr("moviecdc.cli.sessions.LocalSession", refuse)
     assert main(["deploy", "--db", str(tmp_path / "db")]) == 1
     assert _one_error_line(capsys).endswith("permission denied; choose a folder you can write to")
 

@@ -135,6 +135,27 @@ def test_rejected_table_cannot_be_downstream() -> None:
         PipelineConfig(rejected_target_lag="DOWNSTREAM")
 
 
+def test_gold_lag_must_be_at_least_silvers() -> None:
+    # "the target lag must be greater than or equal to the target lag of the dynamic table it depends on"
+    # (https://docs.snowflake.com/en/user-guide/dynamic-tables/target-lag): Gold reads Silver.
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig(silver_target_lag="5 minutes", gold_target_lag="2 minutes")
+    assert str(caught.value) == (
+        "invalid pipeline config:\n  config: silver_target_lag '5 minutes' is longer than gold_target_lag "
+        "'2 minutes', but Gold reads Silver and a dynamic table's target lag must be at least the lag of the dynamic "
+        "tables it reads (Snowflake refuses to create Gold). Set silver_target_lag = 'DOWNSTREAM' (Silver then "
+        "refreshes when Gold needs it) or at most '2 minutes', or raise gold_target_lag to '5 minutes' or more"
+    )
+    with pytest.raises(ConfigError, match="is longer than gold_target_lag '59 minutes'"):
+        PipelineConfig(silver_target_lag="1 hour", gold_target_lag="59 minutes")
+    for silver, gold in [("2 minutes", "2 minutes"), ("1 minute", "1 hour"), ("DOWNSTREAM", "1 minute")]:
+        assert PipelineConfig(silver_target_lag=silver, gold_target_lag=gold).silver_target_lag == silver
+    # Task-driven Gold has lag DOWNSTREAM: no bound on Silver's lag.
+    assert PipelineConfig(silver_target_lag="5 minutes", gold_refresh="task").effective_gold_lag == "DOWNSTREAM"
+    # The rejected table reads Bronze (a plain table): its lag is free.
+    assert PipelineConfig(rejected_target_lag="1 minute", silver_target_lag="1 hour", gold_target_lag="1 hour")
+
+
 def test_object_names_must_differ() -> None:
     with pytest.raises(ConfigError, match="object names must differ, but GOLD is used twice"):
         PipelineConfig(silver_table="gold", gold_table="GOLD")

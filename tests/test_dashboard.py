@@ -807,6 +807,34 @@ def test_snowflake_yml_deploys_the_app_with_the_library() -> None:
     assert "build/" in (APP_DIR / ".gitignore").read_text().splitlines()
 
 
+def test_snowflake_yml_is_safe_for_every_snowflake_cli_from_3_0() -> None:
+    # Snowflake CLI before 3.18 rendered the comment into CREATE STREAMLIT unescaped: an apostrophe broke it.
+    import yaml  # PyYAML comes with Snowpark
+
+    project = yaml.safe_load((APP_DIR / "snowflake.yml").read_text())
+    assert project["definition_version"] == 2  # the project definition version of Snowflake CLI 3.x
+
+    def strings(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    assert [s for s in strings(project) if "'" in s] == []
+
+
+def test_environment_yml_pins_streamlit() -> None:
+    import yaml  # PyYAML comes with Snowpark
+
+    dependencies = yaml.safe_load((APP_DIR / "environment.yml").read_text())["dependencies"]
+    (streamlit,) = [d for d in dependencies if str(d).startswith("streamlit")]
+    name, _, version = str(streamlit).partition("=")
+    assert name == "streamlit"
+    assert version.count(".") == 2  # an exact version (Snowflake recommends pinning Streamlit)
+    assert tuple(int(part) for part in version.split(".")) >= (1, 37, 0)  # st.fragment
+
+
 def test_environment_yml_lists_every_package_the_app_imports() -> None:
     assert third_party_packages_of_the_app() <= environment_packages()
 

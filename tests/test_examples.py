@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from pytest_mock import MockerFixture
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -46,3 +48,88 @@ def test_deploy_script_has_a_helpful_usage() -> None:
     )
     assert "--connection" in result.stdout
     assert "connections.toml" in result.stdout
+
+
+def _example() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("deploy_to_snowflake", EXAMPLES / "deploy_to_snowflake.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_deploy_script_checks_deploys_writes_logical_timestamps_and_waits_for_gold(mocker: MockerFixture) -> None:
+    """The script against a recording session answering as Snowflake: preflight, deploy, bookings written with
+    use_logical_type=True (naive datetimes otherwise load as wrong dates), Gold awaited through status()."""
+    import datetime as dt
+
+    import pandas as pd
+    from snowflake.snowpark import Row
+
+    t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
+    polls: list[int] = []
+
+    def answer(text: str) -> list[Row]:
+        if text.startswith("SELECT CURRENT_ROLE()"):
+            return [Row(ROLE="SYSADMIN", WAREHOUSE="COMPUTE_WH")]
+        if text == 'SHOW GRANTS TO ROLE "SYSADMIN"':
+            return [
+                Row(privilege=p, granted_on=on, name=name, granted_to="ROLE", grantee_name="SYSADMIN")
+                for p, on, name in [
+                    ("CREATE DATABASE", "ACCOUNT", "AB12345"),
+                    ("EXECUTE TASK", "ACCOUNT", "AB12345"),
+                    ("USAGE", "WAREHOUSE", "COMPUTE_WH"),
+                ]
+            ]
+        if text.startswith(("SHOW GRANTS", "SHOW DATABASES")):
+            return []
+        if text.startswith('SELECT CURRENT_TIMESTAMP() AS "NOW"'):
+            return [Row(NOW=t0)]
+        if text.startswith("SHOW STREAMS"):
+            polls.append(1)
+            return [Row(name="RAW_MOVIES_BOOKING_STREAM", schema_name="PUBLIC", stale="false", mode="DEFAULT")]
+        if text.startswith("SELECT SYSTEM$STREAM_HAS_DATA"):
+            return [Row(HAS_DATA=len(polls) < 2)]  # the first poll still sees pending changes
+        if text.startswith("SHOW TASKS"):
+            name = "INGEST_MOVIES_BOOKING_CDC_EVENTS"
+            return [Row(name=name, schema_name="PUBLIC", state="started", schedule="1 MINUTE")]
+        if "TASK_HISTORY" in text:
+            end = t0 + dt.timedelta(seconds=70)
+            return [
+                Row(NAME="INGEST_MOVIES_BOOKING_CDC_EVENTS", DATABASE_NAME="MOVIES", SCHEMA_NAME="PUBLIC",
+                    STATE="SUCCEEDED", SCHEDULED_TIME=end, COMPLETED_TIME=end, ERROR_MESSAGE=None,
+                    SCHEDULED_FROM="SCHEDULE")
+            ]  # fmt: skip
+        if text.startswith("SHOW DYNAMIC TABLES"):
+            name = text.split("LIKE '")[1].split("'", maxsplit=1)[0]
+            return [
+                Row(name=name, schema_name="PUBLIC", target_lag="2 minutes", refresh_mode="INCREMENTAL",
+                    scheduling_state="ACTIVE", data_timestamp=t0 + dt.timedelta(minutes=2))
+            ]  # fmt: skip
+        if "DYNAMIC_TABLE_REFRESH_HISTORY" in text or text.startswith('SELECT "REJECT_REASON"'):
+            return []
+        return [Row(status="Statement executed successfully.")]
+
+    session = mocker.Mock(spec=["sql", "write_pandas"])
+
+    def sql(text: str) -> Any:
+        result = mocker.Mock(spec=["collect", "to_pandas"])
+        result.collect.side_effect = lambda: answer(text)
+        result.to_pandas.return_value = pd.DataFrame({"MOVIE_ID": ["M7"], "TOTAL_REVENUE": [36]})
+        return result
+
+    session.sql.side_effect = sql
+    from moviecdc import PipelineConfig
+
+    naps: list[float] = []
+    assert _example().deploy_and_show(session, PipelineConfig(), events=50, sleep=naps.append) == 0
+    sent = [call.args[0] for call in session.sql.call_args_list]
+    assert sent[0].startswith("SELECT CURRENT_ROLE()")
+    first_change = next(i for i, text in enumerate(sent) if text.startswith("CREATE"))
+    assert all(text.startswith(("SELECT CURRENT_ROLE()", "SHOW ")) for text in sent[:first_change])
+    assert session.write_pandas.call_args_list
+    assert all(call.kwargs["use_logical_type"] is True for call in session.write_pandas.call_args_list)
+    assert naps == [20.0]  # one poll saw pending changes, the next a current Gold

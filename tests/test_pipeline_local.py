@@ -125,3 +125,30 @@ def test_gold_revenue_of_an_extreme_booking_is_exact() -> None:
         session.advance(seconds=180)
         revenue = session.sql("SELECT TOTAL_REVENUE FROM MOVIES_BOOKING_INSIGHTS").collect()
     assert revenue == [(Decimal("12345678898765432.11"),)]
+def test_deploy_onto_a_raw_table_that_already_holds_bookings_brings_them_into_gold() -> None:
+    # The stream is created with SHOW_INITIAL_ROWS = TRUE: rows written before the first deploy reach Bronze on
+    # the first ingest, as inserts; without it Gold stayed empty until each old row was touched again.
+    from decimal import Decimal
+
+    with LocalSession() as session:
+        pipeline = Pipeline(session)
+        for statement in pipeline.plan()[:3]:  # CREATE DATABASE, SCHEMA, the raw table: what the application has
+            session.sql(statement.sql).collect()
+        raw = pipeline.config.name("raw_table").sql
+        session.sql(
+            f"INSERT INTO {raw} VALUES ('X1', 'C1', 'M9', '2026-01-01 10:00', 'CANCELLED', 2, 10.00), "
+            "('X3', 'C2', 'M7', '2026-01-01 10:05', 'BOOKED', 3, 12.00)"
+        ).collect()
+        pipeline.deploy()
+        session.sql(f"INSERT INTO {raw} VALUES ('X4', 'C3', 'M7', '2026-01-01 10:09', 'COMPLETED', 1, 12.00)").collect()
+        session.advance(seconds=240)
+        gold = session.sql(
+            "SELECT MOVIE_ID, TOTAL_BOOKINGS, TOTAL_TICKETS_SOLD, TOTAL_REVENUE, TOTAL_CANCELLATIONS "
+            f"FROM {pipeline.config.name('gold_table').sql} ORDER BY MOVIE_ID"
+        ).collect()
+        assert [tuple(row) for row in gold] == [("M7", 2, 4, Decimal("48.00"), 0), ("M9", 1, 0, Decimal("0.00"), 1)]
+        bronze = session.sql(f"SELECT COUNT(*) FROM {pipeline.config.name('bronze_table').sql}").collect()[0][0]
+        assert bronze == 3  # the two initial rows as INSERTs, then the new one; nothing twice
+        pipeline.deploy()  # a redeploy keeps the stream and its offset: the initial rows are not returned again
+        session.advance(seconds=120)
+        assert session.sql(f"SELECT COUNT(*) FROM {pipeline.config.name('bronze_table').sql}").collect()[0][0] == 3

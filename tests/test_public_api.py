@@ -45,7 +45,7 @@ def test_py_typed_is_shipped() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["moviecdc", "moviecdc.identifiers", "moviecdc.config", "moviecdc.sql", "moviecdc.pipeline"],
+    ["moviecdc", "moviecdc.identifiers", "moviecdc.config", "moviecdc.sql", "moviecdc.pipeline", "moviecdc.preflight"],
 )
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

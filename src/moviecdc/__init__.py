@@ -14,12 +14,14 @@ from moviecdc.errors import (
     DeployError,
     LocalEngineError,
     MoviecdcError,
+    PreflightError,
     SessionError,
     UnsupportedSqlError,
 )
 from moviecdc.identifiers import QualifiedName
 from moviecdc.layers import BronzeLayer, GoldLayer, RawSource, SilverLayer
 from moviecdc.pipeline import DeployReport, Pipeline, StepResult
+from moviecdc.preflight import CheckReport
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.sql import Statement, StatementKind
 
@@ -41,6 +43,7 @@ def __getattr__(name: str) -> _typing.Any:
 __all__ = [
     "BOOKINGS",
     "BronzeLayer",
+    "CheckReport",
     "ConfigError",
     "DeployError",
     "DeployReport",
@@ -52,6 +55,7 @@ __all__ = [
     "MoviecdcError",
     "Pipeline",
     "PipelineConfig",
+    "PreflightError",
     "QualifiedName",
     "RawSource",
     "RefreshMode",

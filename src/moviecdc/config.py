@@ -46,8 +46,14 @@ _INTERVAL_SCHEDULE = re.compile(r"\s*(\d+)\s*(SECOND|MINUTE|HOUR)S?\s*", re.IGNO
 # USING CRON <min> <hour> <day-of-month> <month> <day-of-week> <time zone>
 _CRON_FIELD = r"[0-9A-Za-z*/,\-LW#?]+"
 _CRON_SCHEDULE = re.compile(rf"\s*USING\s+CRON((?:\s+{_CRON_FIELD}){{5}})\s+([A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)*)\s*")
+# TARGET_LAG: at least 1 minute, or DOWNSTREAM; below a minute CREATE DYNAMIC TABLE fails
+# (https://docs.snowflake.com/en/sql-reference/sql/create-dynamic-table,
+# https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1247).
 MIN_TARGET_LAG_SECONDS = 60
+# SCHEDULE = '<num> SECONDS | MINUTES | HOURS': at least 10 seconds, at most 11520 minutes (8 days)
+# (https://docs.snowflake.com/en/sql-reference/sql/create-task).
 MIN_SCHEDULE_SECONDS = 10
+MAX_SCHEDULE_SECONDS = 11520 * 60
 
 
 def _identifier(value: str) -> str:
@@ -106,7 +112,7 @@ def _schedule(value: str) -> str:
         count, unit = int(interval.group(1)), interval.group(2).upper()
         if count * _SECONDS_PER_UNIT[unit.lower()] < MIN_SCHEDULE_SECONDS:
             raise ValueError(f"{value!r} runs more often than Snowflake allows (every 10 seconds at most)")
-        if count * _SECONDS_PER_UNIT[unit.lower()] > 11520 * 60:
+        if count * _SECONDS_PER_UNIT[unit.lower()] > MAX_SCHEDULE_SECONDS:
             raise ValueError(f"{value!r} is longer than Snowflake's maximum task interval of 11520 minutes (8 days)")
         return f"{count} {unit}{'' if count == 1 else 'S'}"
     cron = _CRON_SCHEDULE.fullmatch(value)
@@ -236,11 +242,27 @@ class PipelineConfig(StrictModel):
                 "rejected_target_lag cannot be DOWNSTREAM: nothing reads the rejected table, so it would "
                 "never refresh; use a time lag such as '2 minutes'"
             )
+        self._check_lag_order()
         names = [getattr(self, f) for f in OBJECT_FIELDS]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"object names must differ, but {', '.join(duplicates)} is used twice")
         return self
+
+    def _check_lag_order(self) -> None:
+        """Gold reads Silver, and "the target lag must be greater than or equal to the target lag of the dynamic
+        table it depends on" (https://docs.snowflake.com/en/user-guide/dynamic-tables/target-lag): Snowflake refuses
+        CREATE DYNAMIC TABLE otherwise. DOWNSTREAM on either side has no such bound. The rejected table reads
+        Bronze, a plain table, so its lag is free."""
+        silver, gold = lag_seconds(self.silver_target_lag), lag_seconds(self.effective_gold_lag)
+        if silver is not None and gold is not None and gold < silver:
+            raise ValueError(
+                f"silver_target_lag {self.silver_target_lag!r} is longer than gold_target_lag "
+                f"{self.gold_target_lag!r}, but Gold reads Silver and a dynamic table's target lag must be at least "
+                "the lag of the dynamic tables it reads (Snowflake refuses to create Gold). Set silver_target_lag = "
+                f"'DOWNSTREAM' (Silver then refreshes when Gold needs it) or at most {self.gold_target_lag!r}, or "
+                f"raise gold_target_lag to {self.silver_target_lag!r} or more"
+            )
 
     # -- derived values -------------------------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
+from moviecdc.cli.sessions import local_session
 from moviecdc.config import PipelineConfig
 from moviecdc.errors import MoviecdcError
 from moviecdc.local import LocalSession
 from moviecdc.pipeline import Pipeline
-from moviecdc.sessions import local_session
 from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig, read_bookings
 
 FEED_INTERVAL = 0.5  # real seconds between two batches of simulated bookings

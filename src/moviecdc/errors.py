@@ -8,6 +8,7 @@ occur and chained with ``raise ... from``, so the original is never lost::
     ├── ConfigError            bad configuration: a field, an identifier, a lag or a schedule
     ├── SessionError           the session cannot run the pipeline (e.g. Snowpark local testing)
     ├── DeployError            a statement failed during deploy / teardown / refresh
+    │   └── PreflightError         the role lacks a privilege deploy needs (nothing was changed)
     └── LocalEngineError       the embedded engine (LocalSession) refused or failed a statement
         └── UnsupportedSqlError    Snowflake SQL the local engine does not emulate
 
@@ -35,6 +36,15 @@ class DeployError(MoviecdcError):
     def __init__(self, message: str, *, statement: object | None = None) -> None:
         super().__init__(message)
         self.statement = statement
+
+
+class PreflightError(DeployError):
+    """``deploy()``'s preflight found a missing privilege; nothing was changed. ``report`` holds the
+    :class:`~moviecdc.CheckReport` and its GRANT statements."""
+
+    def __init__(self, message: str, *, report: object) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class LocalEngineError(MoviecdcError):

@@ -14,17 +14,19 @@ from typing import Any, Protocol
 
 from moviecdc import sql
 from moviecdc.config import PipelineConfig
-from moviecdc.errors import DeployError, SessionError
+from moviecdc.errors import DeployError, PreflightError, SessionError
 from moviecdc.layers import BronzeLayer, GoldLayer, Layer, RawSource, SilverLayer
 from moviecdc.layers.base import execute_task, refresh_dynamic_table, resume_task, suspend_task
+from moviecdc.preflight import CheckReport, run_check
 from moviecdc.schema import BOOKINGS, EntitySchema
 from moviecdc.sql import Statement, StatementKind
-from moviecdc.status import PipelineStatus, read_status, task_runs
+from moviecdc.status import PipelineStatus, TaskRun, read_status, task_runs
 
 log = logging.getLogger("moviecdc")
 
-# TASK_HISTORY states of a run that has ended (Snowflake's list; SCHEDULED and EXECUTING have not).
-_FINISHED = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "FAILED_AND_AUTO_SUSPENDED"})
+# TASK_HISTORY's SCHEDULED_FROM of a run started by EXECUTE TASK (a scheduled run says SCHEDULE)
+# (https://docs.snowflake.com/en/sql-reference/functions/task_history).
+EXECUTE_TASK = "EXECUTE TASK"
 
 
 class SqlResult(Protocol):
@@ -130,9 +132,30 @@ class Pipeline:
 
     # -- actions ----------------------------------------------------------------------------------------------
 
-    def deploy(self, *, progress: ProgressCallback | None = None) -> DeployReport:
+    def check(self) -> CheckReport:
+        """The preflight: does the current role hold every privilege ``deploy()`` needs? Read-only.
+
+        It reads the role's grants (``SHOW GRANTS TO ROLE``, through the roles it inherits) and lists each
+        privilege deploy needs, and the exact GRANT statements for what is missing (``report.grants``). On
+        ``LocalSession`` access control is not enforced: the report says so and passes.
+        """
+        return run_check(self._require_session(), self.config)
+
+    def deploy(self, *, progress: ProgressCallback | None = None, check: bool = True) -> DeployReport:
         """Create or converge every object, then resume the tasks. Idempotent: running it again changes
-        nothing that exists and destroys no data."""
+        nothing that exists and destroys no data.
+
+        It runs :meth:`check` first and raises :class:`PreflightError` (with the GRANT statements) before
+        step 1 when the role lacks a privilege; ``check=False`` skips the preflight.
+        """
+        if check:
+            report = self.check()
+            if not report.ok:
+                raise PreflightError(
+                    f"deploy stopped before step 1: the preflight found what the role lacks; nothing was changed.\n"
+                    f"{report}",
+                    report=report,
+                )
         return self._run("deploy", self.plan(), progress)
 
     def teardown(self, *, drop_data: bool = False, progress: ProgressCallback | None = None) -> DeployReport:
@@ -152,18 +175,29 @@ class Pipeline:
 
         ``EXECUTE TASK`` is asynchronous in Snowflake, so this polls ``TASK_HISTORY`` (every
         ``poll_interval`` seconds, at most ``timeout``) until the run it started has finished; ``LocalSession``
-        runs it before returning, so the first poll sees it. A failed run raises :class:`DeployError` with the
-        task's error message. Refreshing Gold refreshes Silver first (Snowflake refreshes stale upstream
-        dynamic tables of a manual refresh).
+        runs it before returning, so the first poll sees it. The run it started is the new one whose
+        ``SCHEDULED_FROM`` is ``EXECUTE TASK``: a scheduled run that was already executing is not mistaken for it,
+        but it is waited for too (it may hold the stream's changes). A failed run raises :class:`DeployError`
+        with the task's error message. Refreshing Gold refreshes Silver first (Snowflake refreshes stale
+        upstream dynamic tables of a manual refresh).
         """
         task = self.config.name("ingest_task")
         session = self._require_session()
-        before = task_runs(session, task)
+        before = task_runs(session, task, origin=True)
+        seen = {(r.scheduled_time, r.scheduled_from) for r in before}
         report = self._run("refresh", [execute_task(task)], None)
         deadline = time.monotonic() + timeout
         while True:
-            finished = [r for r in task_runs(session, task) if r not in before and r.state in _FINISHED]
-            if finished:
+            runs = task_runs(session, task, origin=True)
+            run = next(
+                (
+                    r
+                    for r in runs
+                    if r.scheduled_from == EXECUTE_TASK and (r.scheduled_time, r.scheduled_from) not in seen
+                ),
+                None,
+            )
+            if run is not None and run.finished and not _earlier_run_executing(runs, run):
                 break
             if time.monotonic() >= deadline:
                 raise DeployError(
@@ -171,8 +205,7 @@ class Pipeline:
                     "check TASK_HISTORY, or call refresh(timeout=...) with a longer timeout"
                 )
             sleep(poll_interval)
-        run = finished[0]
-        if run.state.startswith("FAILED"):
+        if run.failed:
             raise DeployError(
                 f"refresh: task {task} failed: {run.error_message}. Its stream was not consumed; fix the cause "
                 "and run refresh again."
@@ -206,6 +239,13 @@ class Pipeline:
         if self.session is None:
             raise SessionError("this Pipeline has no session; pass one: Pipeline(session) or Pipeline(LocalSession())")
         return self.session
+
+
+def _earlier_run_executing(runs: Sequence[TaskRun], ours: TaskRun) -> bool:
+    """Whether a run scheduled before ``ours`` (e.g. the schedule's, already running at EXECUTE TASK) is still
+    executing: its changes are not in Bronze yet."""
+    mine = ours.scheduled_time
+    return any(not r.finished and (mine is None or r.scheduled_time is None or r.scheduled_time <= mine) for r in runs)
 
 
 def _reject_local_testing(session: object) -> None:

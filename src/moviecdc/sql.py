@@ -13,7 +13,7 @@ and drops the quotes around ``WAREHOUSE``.
 
 >>> from moviecdc.identifiers import QualifiedName
 >>> str(create_stream(QualifiedName("M", "P", "S"), QualifiedName("M", "P", "T")))
-'CREATE STREAM IF NOT EXISTS "M"."P"."S" ON TABLE "M"."P"."T"'
+'CREATE STREAM IF NOT EXISTS "M"."P"."S" ON TABLE "M"."P"."T" SHOW_INITIAL_ROWS = TRUE'
 """
 
 from __future__ import annotations
@@ -166,7 +166,11 @@ def drop_table(name: QualifiedName) -> Fragment:
 
 # -- templates for statements sqlglot does not model ----------------------------------------------------------
 
-_CREATE_STREAM = "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table}"
+# SHOW_INITIAL_ROWS = TRUE: the stream's first consumption returns the rows already in the table as inserts, so
+# deploying onto a table that holds bookings brings them into Bronze on the first ingest
+# (https://docs.snowflake.com/en/sql-reference/sql/create-stream). IF NOT EXISTS keeps an existing stream and its
+# offset on a redeploy: the option only acts when the stream is first created.
+_CREATE_STREAM = "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table} SHOW_INITIAL_ROWS = TRUE"
 _CREATE_TASK = "CREATE OR ALTER TASK {name}\n{properties}\nAS\n{body}"
 _CREATE_DYNAMIC_TABLE = (
     "CREATE OR ALTER DYNAMIC TABLE {name}\n"
@@ -256,15 +260,19 @@ def drop(kind: str, name: QualifiedName) -> Fragment:
 
 _SHOW = "SHOW {kind} LIKE {pattern} IN SCHEMA {schema}"
 _STREAM_HAS_DATA = 'SELECT SYSTEM$STREAM_HAS_DATA({stream}) AS "HAS_DATA"'
-# Past runs only: without SCHEDULED_TIME_RANGE_END, TASK_HISTORY also returns the next scheduled run (state
-# SCHEDULED, QUERY_ID NULL), and "a task that is executed immediately before the current time might still be
-# identified as scheduled" (https://docs.snowflake.com/en/sql-reference/functions/task_history).
+# TASK_HISTORY (https://docs.snowflake.com/en/sql-reference/functions/task_history): without
+# SCHEDULED_TIME_RANGE_END it also returns the next scheduled run (STATE SCHEDULED, QUERY_ID NULL), and even with
+# it "a task that is executed immediately before the current time might still be identified as scheduled", so
+# SCHEDULED rows are filtered out too. TASK_NAME takes an unqualified name and matches that name in every
+# schema: the WHERE keeps this schema's task. RESULT_LIMIT applies before the WHERE, hence a wide scan.
 _TASK_HISTORY = (
-    'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE" '
-    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => {task}, RESULT_LIMIT => {limit}, "
-    "SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP())) "
-    """WHERE "STATE" <> 'SCHEDULED' ORDER BY "SCHEDULED_TIME" DESC"""
+    'SELECT "NAME", "STATE", "SCHEDULED_TIME", "COMPLETED_TIME", "ERROR_MESSAGE"{origin} '
+    "FROM TABLE({database}.INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(), "
+    "TASK_NAME => {task}, RESULT_LIMIT => {scan})) "
+    'WHERE "DATABASE_NAME" = {database_name} AND "SCHEMA_NAME" = {schema_name} AND "STATE" <> \'SCHEDULED\' '
+    'ORDER BY "SCHEDULED_TIME" DESC LIMIT {limit}'
 )
+TASK_HISTORY_SCAN = 1000
 _REFRESH_HISTORY = (
     'SELECT "NAME", "STATE", "REFRESH_ACTION", "DATA_TIMESTAMP", "REFRESH_START_TIME", "REFRESH_END_TIME", '
     '"STATE_MESSAGE" '
@@ -296,9 +304,20 @@ def stream_has_data(stream: QualifiedName) -> Fragment:
     return Fragment(_fill(_STREAM_HAS_DATA, stream=literal_sql(stream.sql)))
 
 
-def task_history(task: QualifiedName, limit: int) -> Fragment:
+def task_history(task: QualifiedName, limit: int, *, origin: bool = False) -> Fragment:
+    """The task's ``limit`` newest past runs (finished or executing), this schema's task only; ``origin`` adds
+    ``SCHEDULED_FROM`` (``SCHEDULE`` or ``EXECUTE TASK``)."""
     return Fragment(
-        _fill(_TASK_HISTORY, database=identifier_sql(task.database), task=literal_sql(task.name), limit=_int(limit))
+        _fill(
+            _TASK_HISTORY,
+            origin=Fragment(', "SCHEDULED_FROM"' if origin else ""),
+            database=identifier_sql(task.database),
+            task=literal_sql(task.name),
+            scan=_int(max(limit, TASK_HISTORY_SCAN)),
+            database_name=literal_sql(task.database),
+            schema_name=literal_sql(task.schema),
+            limit=_int(limit),
+        )
     )
 
 
@@ -319,3 +338,56 @@ def rejected_reasons(table: QualifiedName, reason_column: str) -> Fragment:
 
 def _int(value: int) -> Fragment:
     return Fragment(str(int(value)))
+
+
+# -- access control (the preflight: moviecdc.preflight) --------------------------------------------------------
+
+_CURRENT_CONTEXT = 'SELECT CURRENT_ROLE() AS "ROLE", CURRENT_WAREHOUSE() AS "WAREHOUSE"'
+_SHOW_GRANTS_TO_ROLE = "SHOW GRANTS TO ROLE {role}"
+_SHOW_DATABASES = "SHOW DATABASES LIKE {pattern}"
+_SHOW_SCHEMAS = "SHOW SCHEMAS LIKE {pattern} IN DATABASE {database}"
+_GRANT = "GRANT {privileges} ON {target} TO ROLE {role}"
+
+PRIVILEGES = (
+    "CREATE DATABASE",
+    "CREATE SCHEMA",
+    "USAGE",
+    "CREATE TABLE",
+    "CREATE STREAM",
+    "CREATE TASK",
+    "CREATE DYNAMIC TABLE",
+    "EXECUTE TASK",
+    "EXECUTE MANAGED TASK",
+)
+GRANT_TARGETS = ("ACCOUNT", "WAREHOUSE", "DATABASE", "SCHEMA")
+
+
+def current_context() -> Fragment:
+    return Fragment(_CURRENT_CONTEXT)
+
+
+def show_grants_to_role(role: str) -> Fragment:
+    """``SHOW GRANTS TO ROLE "<role>"``: the privileges granted to the role itself (not those it inherits)."""
+    return Fragment(_fill(_SHOW_GRANTS_TO_ROLE, role=identifier_sql(role)))
+
+
+def show_databases(database: str) -> Fragment:
+    return Fragment(_fill(_SHOW_DATABASES, pattern=literal_sql(database)))
+
+
+def show_schemas(database: str, schema: str) -> Fragment:
+    return Fragment(_fill(_SHOW_SCHEMAS, pattern=literal_sql(schema), database=identifier_sql(database)))
+
+
+def grant(privileges: Sequence[str], kind: str, parts: Sequence[str], role: str) -> Fragment:
+    """``GRANT <privileges> ON ACCOUNT | <kind> <name> TO ROLE <role>``, every name quoted.
+
+    >>> str(grant(["EXECUTE TASK"], "ACCOUNT", [], "SYSADMIN"))
+    'GRANT EXECUTE TASK ON ACCOUNT TO ROLE "SYSADMIN"'
+    >>> str(grant(["CREATE TABLE", "CREATE TASK"], "SCHEMA", ["MOVIES", "PUBLIC"], "LOADER"))
+    'GRANT CREATE TABLE, CREATE TASK ON SCHEMA "MOVIES"."PUBLIC" TO ROLE "LOADER"'
+    """
+    listed = Fragment(", ".join(keyword(p, PRIVILEGES) for p in privileges))
+    kind = keyword(kind, GRANT_TARGETS)
+    target = Fragment(kind if kind == "ACCOUNT" else f"{kind} " + ".".join(quote(part) for part in parts))
+    return Fragment(_fill(_GRANT, privileges=listed, target=target, role=identifier_sql(role)))

@@ -20,6 +20,14 @@ from moviecdc.schema import EntitySchema
 
 HISTORY_LIMIT = 5
 
+# TASK_HISTORY states of a run that has ended; SCHEDULED and EXECUTING have not
+# (https://docs.snowflake.com/en/sql-reference/functions/task_history).
+FINISHED_STATES = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "FAILED_AND_AUTO_SUSPENDED"})
+# SHOW DYNAMIC TABLES scheduling_state of a table that refreshes on its lag: ACTIVE since the 2024_02 behaviour
+# change bundle, RUNNING before it; the other documented value is SUSPENDED
+# (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_02/bcr-1543).
+SCHEDULED_STATES = frozenset({"ACTIVE", "RUNNING"})
+
 
 def fields(row: Any) -> dict[str, Any]:
     """A result row as a dict with lower-case keys (Snowpark ``Row`` or any mapping)."""
@@ -57,6 +65,15 @@ class TaskRun:
     scheduled_time: datetime | None
     completed_time: datetime | None
     error_message: str | None
+    scheduled_from: str = ""  # SCHEDULE, or EXECUTE TASK for a run started by EXECUTE TASK
+
+    @property
+    def finished(self) -> bool:
+        return self.state.upper() in FINISHED_STATES
+
+    @property
+    def failed(self) -> bool:
+        return self.state.upper().startswith("FAILED")
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,11 @@ class TaskStatus:
     state: str = ""
     schedule: str = ""
     last_runs: tuple[TaskRun, ...] = ()
+
+    @property
+    def last_finished(self) -> TaskRun | None:
+        """The newest run that has ended (a run still executing does not decide the task's health)."""
+        return next((run for run in self.last_runs if run.finished), None)
 
     def __str__(self) -> str:
         if not self.exists:
@@ -122,12 +144,10 @@ class PipelineStatus:
     @property
     def healthy(self) -> bool:
         """Deployed, stream fresh, tasks started, dynamic tables running, no failed last run or refresh."""
-        failed_task = any(t.last_runs and t.last_runs[0].state.startswith("FAILED") for t in self.tasks)
+        failed_task = any((run := t.last_finished) is not None and run.failed for t in self.tasks)
         failed_refresh = any(d.last_refreshes and d.last_refreshes[0].state == "FAILED" for d in self.dynamic_tables)
         started = all(t.state.lower() == "started" for t in self.tasks)
-        # SHOW DYNAMIC TABLES says ACTIVE since Snowflake's 2024_02 behaviour change (RUNNING before it):
-        # https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_02/bcr-1543
-        running = all(d.scheduling_state.upper() in ("ACTIVE", "RUNNING") for d in self.dynamic_tables)
+        running = all(d.scheduling_state.upper() in SCHEDULED_STATES for d in self.dynamic_tables)
         failed = failed_task or failed_refresh
         return self.deployed and not self.stream.stale and started and running and not failed
 
@@ -212,12 +232,31 @@ def read_status(session: Any, config: PipelineConfig, schema: EntitySchema) -> P
     return PipelineStatus(stream, tuple(tasks), tuple(tables), sum(reasons.values()), reasons)
 
 
-def task_runs(session: Any, task: QualifiedName, limit: int = HISTORY_LIMIT) -> list[TaskRun]:
-    """The task's last ``limit`` runs from ``TASK_HISTORY``, newest first."""
-    rows = session.sql(sql.task_history(task, limit)).collect()
-    return [
-        TaskRun(f["state"], f["scheduled_time"], f["completed_time"], f["error_message"]) for f in map(fields, rows)
+def task_runs(session: Any, task: QualifiedName, limit: int = HISTORY_LIMIT, *, origin: bool = False) -> list[TaskRun]:
+    """The task's last ``limit`` past runs (finished or executing) from ``TASK_HISTORY``, newest first.
+
+    ``origin`` also reads each run's ``SCHEDULED_FROM`` (what ``refresh()`` needs).
+
+    The query already keeps only this schema's task and no SCHEDULED row; the rows are filtered again here so
+    that an answer with the next scheduled run or a same-named task of another schema (both documented
+    TASK_HISTORY behaviours) can never be taken for the last run.
+    """
+    rows = session.sql(sql.task_history(task, limit, origin=origin)).collect()
+    runs = [
+        TaskRun(
+            str(f["state"]),
+            f["scheduled_time"],
+            f.get("completed_time"),
+            f.get("error_message"),
+            str(f.get("scheduled_from") or ""),
+        )
+        for f in map(fields, rows)
+        if f.get("database_name", task.database) == task.database
+        and f.get("schema_name", task.schema) == task.schema
+        and str(f["state"]).upper() != "SCHEDULED"
     ]
+    runs.sort(key=lambda run: (run.scheduled_time is not None, run.scheduled_time or datetime.min), reverse=True)
+    return runs[:limit]
 
 
 def _bool(value: Any) -> bool:

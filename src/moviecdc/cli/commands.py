@@ -5,7 +5,8 @@ Every command calls library functions; a library error prints one ``Error: …``
 every command runs on the embedded engine (``--db FOLDER`` keeps its state between commands).
 
     moviecdc plan                              print the DDL deploy runs
-    moviecdc deploy [--connection N | --db F]  create or converge every object, resume the tasks
+    moviecdc check [--connection N]            the preflight: the role's privileges, GRANTs for what is missing
+    moviecdc deploy [--connection N | --db F]  the preflight, then create or converge every object, resume tasks
     moviecdc status [--connection N | --db F]  stream, tasks, dynamic tables, rejected rows
     moviecdc refresh                           run the ingest task now, then refresh Gold
     moviecdc teardown [--drop-data]            drop tasks and dynamic tables (and the data, if asked)
@@ -28,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from moviecdc.cli.console import ProgressBar, print_frame, status_line
+from moviecdc.cli.sessions import open_session
 from moviecdc.config import PipelineConfig
-from moviecdc.errors import DeployError, MoviecdcError, SessionError
+from moviecdc.errors import DeployError, MoviecdcError, PreflightError, SessionError
 from moviecdc.pipeline import Pipeline
-from moviecdc.sessions import open_session
 
 EXIT_OK, EXIT_ERROR, EXIT_UNHEALTHY = 0, 1, 2
 _EMPTY_GOLD = "Gold is empty: no valid bookings yet."
@@ -68,11 +69,23 @@ def _plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        report = Pipeline(session, _config(args)).check()
+        print(report)
+    return EXIT_OK if report.ok else EXIT_UNHEALTHY
+
+
 def _deploy(args: argparse.Namespace) -> int:
     with _session(args) as session, status_line() as show:
-        report = Pipeline(session, _config(args)).deploy(
-            progress=lambda n, total, st: show(f"deploy {n}/{total}: {st.summary}")
-        )
+        try:
+            report = Pipeline(session, _config(args)).deploy(
+                progress=lambda n, total, st: show(f"deploy {n}/{total}: {st.summary}"),
+                check=not args.skip_check,
+            )
+        except PreflightError as exc:  # the whole report: its GRANT statements are what the user needs
+            print(f"Error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     print(report)
     return EXIT_OK
 
@@ -197,7 +210,14 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     command("plan", "print the DDL that deploy runs, in order", _plan)
-    command("deploy", "create or converge every object and resume the tasks (idempotent)", _deploy, target)
+    command(
+        "check",
+        "the preflight: the role's privileges and the GRANTs for what is missing (exit 2 if any)",
+        _check,
+        target,
+    )
+    deploy = command("deploy", "create or converge every object and resume the tasks (idempotent)", _deploy, target)
+    deploy.add_argument("--skip-check", action="store_true", help="do not run the preflight first")
     command("status", "stream, tasks, dynamic tables and rejected rows (exit 2 if unhealthy)", _status, target)
     command("refresh", "run the ingest task now, then refresh Gold", _refresh, target)
     teardown = command("teardown", "suspend and drop the tasks and dynamic tables", _teardown, target)

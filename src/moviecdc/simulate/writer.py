@@ -191,12 +191,24 @@ class BookingWriter:
     """Writes batches into the raw table of ``config`` (default ``PipelineConfig()``) through ``session``.
 
     ``counts`` holds the running totals; :meth:`write` returns one batch's.
+
+    ``use_logical_type=True`` is passed on to Snowpark's ``write_pandas``: without it Snowflake reads the
+    Parquet files' timestamps of naive ``datetime64`` columns as raw integers and loads wrong dates into
+    ``BOOKING_DATE`` (the file format option USE_LOGICAL_TYPE,
+    https://docs.snowflake.com/en/sql-reference/sql/create-file-format#type-parquet). Use it on Snowflake;
+    ``LocalSession.write_pandas`` takes no such option and needs none.
     """
 
     def __init__(
-        self, session: SessionLike, config: PipelineConfig | None = None, *, temporary_staging: bool = False
+        self,
+        session: SessionLike,
+        config: PipelineConfig | None = None,
+        *,
+        temporary_staging: bool = False,
+        use_logical_type: bool | None = None,
     ) -> None:
         self.session = session
+        self.use_logical_type = use_logical_type
         self.config = config or PipelineConfig()
         self.raw = self.config.name("raw_table")
         self.staging = staging_name(self.raw)
@@ -255,6 +267,9 @@ class BookingWriter:
         self.session.sql(statement).collect()
 
     def _write_pandas(self, frame: pd.DataFrame, table: QualifiedName) -> None:
+        options: dict[str, Any] = {}
+        if self.use_logical_type is not None:
+            options["use_logical_type"] = self.use_logical_type
         self.session.write_pandas(
-            frame, table.name, database=table.database, schema=table.schema, quote_identifiers=True
+            frame, table.name, database=table.database, schema=table.schema, quote_identifiers=True, **options
         )
