@@ -234,7 +234,7 @@ def test_cli_check_prints_the_grants_and_exits_2(
 ) -> None:
     session = recording(mocker, snowflake({"SYSADMIN": SYSADMIN}, role="SYSADMIN"))
     session.close = lambda: None
-    monkeypatch.setattr("moviecdc.cli.open_session", lambda **_: session)
+    monkeypatch.setattr("moviecdc.cli.commands.open_session", lambda **_: session)
     assert main(["check", "--connection", "myconn"]) == 2
     out = capsys.readouterr().out
     assert out.endswith('  GRANT EXECUTE TASK ON ACCOUNT TO ROLE "SYSADMIN";\n')

@@ -33,11 +33,6 @@ def test_suite_is_large_enough_and_cites_snowflake_docs() -> None:
     assert len({key(c) for c in CASES}) == len(CASES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gaps still fail with raw engine errors (see 'other errors' in python -m tests.conformance); "
-    "issue 10's error policy makes every gap an UnsupportedSqlError or a wrong result, then this passes",
-)
 def test_known_gaps_fail_only_by_unsupported_sql_error_or_wrong_result() -> None:
     raw = [f"{key(c)}: {outcome_of(c).detail}" for c in CASES if c.xfail and outcome_of(c).status == OTHER]
     assert not raw, "known gaps failing with a raw error:\n" + "\n".join(raw)

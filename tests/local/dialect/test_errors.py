@@ -23,11 +23,6 @@ from moviecdc.local import LocalSession
             "  Statement: CREATE STREAM S9 ON TABLE T AT (OFFSET => -60)",
         ),
         (
-            "CREATE STREAM S9 ON TABLE T INSERT_ONLY = TRUE",
-            "INSERT_ONLY streams (external tables) are not supported by the local engine. Use APPEND_ONLY = TRUE "
-            "on a table.\n  Statement: CREATE STREAM S9 ON TABLE T INSERT_ONLY = TRUE",
-        ),
-        (
             "ALTER STREAM S SET COMMENT = 'x'",
             "ALTER STREAM is not supported by the local engine. Drop the stream and create it again.\n"
             "  Statement: ALTER STREAM S SET COMMENT = 'x'",
@@ -81,3 +76,17 @@ def test_error_inside_a_transaction_rolls_it_back(session: LocalSession) -> None
         session.sql("INSERT INTO T VALUES ('not a number', 'b')").collect()
     session.sql("COMMIT").collect()
     assert session.sql("SELECT COUNT(*) AS N FROM T").collect()[0]["N"] == 0
+
+
+def test_insert_only_on_a_table_is_snowflakes_error(session: LocalSession) -> None:
+    """INSERT_ONLY is for external tables (https://docs.snowflake.com/en/sql-reference/sql/create-stream): on a
+    table Snowflake refuses it, so the engine answers the same, not "unsupported"."""
+    with pytest.raises(LocalEngineError, match="Streams of type INSERT_ONLY can only be created on external tables"):
+        session.sql("CREATE STREAM S9 ON TABLE T INSERT_ONLY = TRUE").collect()
+
+
+def test_a_function_duckdb_lacks_is_unsupported_by_name(session: LocalSession) -> None:
+    """A Snowflake function the engine does not emulate gets UnsupportedSqlError naming it, never DuckDB's raw
+    catalog error (issue 10's error policy)."""
+    with pytest.raises(UnsupportedSqlError, match="Function CURRENT_TRANSACTION is not supported"):
+        session.sql("SELECT CURRENT_TRANSACTION()").collect()

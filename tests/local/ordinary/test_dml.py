@@ -337,3 +337,16 @@ def test_insert_all_reads_its_source_once(session: LocalSession) -> None:
 def test_insert_first_without_when_is_a_syntax_error(session: LocalSession) -> None:
     with pytest.raises(LocalEngineError, match="INSERT FIRST needs WHEN clauses"):
         run(session, "INSERT FIRST INTO SCREENINGS_ARCHIVE SELECT ID, TITLE, SEATS FROM SCREENINGS")
+
+
+@pytest.mark.parametrize("alias", ["R", "P", "N"])
+def test_update_from_with_a_target_alias_that_its_counting_also_uses(session: LocalSession, alias: str) -> None:
+    """The row counts of UPDATE … FROM are computed by a grouped query of the engine's own; a target aliased
+    like that query's names (the simulator's writer aliases the raw table R) once broke it with a binder error."""
+    run(session, "INSERT INTO UPDATES_SRC VALUES (1, 'Alien', 90, 'U'), (2, 'Brazil', 70, 'U')")
+    result = run(
+        session,
+        f"UPDATE SCREENINGS {alias} SET SEATS = S.SEATS FROM UPDATES_SRC S WHERE {alias}.ID = S.ID",
+    )
+    assert result == [Row(**{"number of rows updated": 2, "number of multi-joined rows updated": 0})]
+    assert table(session) == [(1, "Alien", 90), (2, "Brazil", 70), (3, "Casablanca", 60)]

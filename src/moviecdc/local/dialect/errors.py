@@ -21,6 +21,8 @@ _NOT_TRANSLATED = 9999
 # A SHOW whose objects fakesnow does not know: it queries a table named after them, or DuckDB cannot parse it.
 _SHOW = re.compile(r"\s*SHOW\s+(TERSE\s+)?\w+", re.IGNORECASE)
 _UNKNOWN_SHOW = ("Table with name", "Parser Error")
+# DuckDB's answer for a function it does not have.
+_MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
 
 
 def unsupported(error: Exception) -> bool:
@@ -51,6 +53,15 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    function = _MISSING_FUNCTION.search(message)
+    if function:
+        # DuckDB has no function of that name: a Snowflake function the engine does not emulate (or a misspelt
+        # name, which Snowflake answers "Unknown function"); either way, no raw DuckDB catalog error.
+        name = function.group(1).upper()
+        return UnsupportedSqlError(
+            f"Function {name} is not supported by the local engine (Snowflake answers \"Unknown function {name}\" "
+            f"if it is not one of its functions).{where}"
+        )
     shown = _SHOW.match(text)
     if shown and any(sign in message for sign in _UNKNOWN_SHOW):
         what = " ".join(shown.group(0).split()).upper()

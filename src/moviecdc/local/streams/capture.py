@@ -187,11 +187,11 @@ def update_from_counts(engine: Engine, ast: exp.Update) -> tuple[int, int]:
     assert isinstance(source, exp.From)
     rowid = exp.column("rowid", table=exp.to_identifier(target.alias_or_name))
     joined = exp.alias_(exp.func("COUNT", exp.Star()), "N", quoted=True)
-    pairs = exp.select(exp.alias_(rowid, "R", quoted=True), joined).from_(target.copy()).join(source.this.copy())
+    pairs = exp.select(joined).from_(target.copy()).join(source.this.copy())
     where = ast.args.get("where")
     if isinstance(where, exp.Where):
         pairs.set("where", where.copy())
-    pairs = pairs.group_by(exp.column(_ident("R")))
+    pairs = pairs.group_by(rowid)  # by the expression, not an alias: the target's own alias may be any name
     multi = exp.func("COUNT_IF", exp.GT(this=exp.column(_ident("N")), expression=exp.Literal.number(1)))
     totals = exp.select(exp.func("COUNT", exp.Star()), multi).from_(pairs.subquery("P"))
     updated, multi_joined = engine.con.execute(engine.transform(totals)).fetchall()[0]

@@ -81,8 +81,10 @@ def parse_create(engine: Engine, text: str) -> CreateStream:
         elif option == "COMMENT":
             comment = t.value().text
         elif option == "INSERT_ONLY":
-            raise UnsupportedSqlError(
-                "INSERT_ONLY streams (external tables) are not supported by the local engine. "
+            # Snowflake's own answer for a table (https://docs.snowflake.com/en/sql-reference/sql/create-stream:
+            # INSERT_ONLY is for external tables and externally managed Iceberg tables, which the engine has not).
+            raise LocalEngineError(
+                "SQL compilation error: Streams of type INSERT_ONLY can only be created on external tables. "
                 "Use APPEND_ONLY = TRUE on a table."
             )
         else:
