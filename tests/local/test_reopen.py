@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.cdc_model import expected_gold, expected_silver
 
+from cdc_model import expected_gold, expected_silver
 from moviecdc.local import LocalSession
 
 ROOT = Path(__file__).resolve().parents[2]
