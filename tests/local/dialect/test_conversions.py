@@ -155,3 +155,16 @@ def test_variant_stored_by_merge_loses_its_quotes(s: LocalSession) -> None:
         "WHEN NOT MATCHED THEN INSERT (ID, COLOR) VALUES (SRC.ID, SRC.V:color)"
     ).collect()
     assert [tuple(r) for r in s.sql("SELECT ID, COLOR FROM FLAT ORDER BY ID").collect()] == [(1, "green"), (2, "green")]
+
+
+def test_typeof_names_the_type_a_variant_holds() -> None:
+    """TYPEOF answers Snowflake's type names (https://docs.snowflake.com/en/sql-reference/functions/typeof);
+    DuckDB's typeof() said JSON for every VARIANT. A JSON null is NULL_VALUE, a SQL NULL stays NULL, and the
+    unaliased column is named by the call's text."""
+    with LocalSession() as session:
+        row = session.sql(
+            "SELECT TYPEOF(PARSE_JSON('7')), TYPEOF(PARSE_JSON('null')), TYPEOF(NULL::VARIANT), "
+            "TYPEOF(PARSE_JSON('{\"a\": [1]}'):a) AS T"
+        ).collect()[0]
+    assert tuple(row) == ("INTEGER", "NULL_VALUE", None, "ARRAY")
+    assert row.as_dict()["TYPEOF(PARSE_JSON('7'))"] == "INTEGER"

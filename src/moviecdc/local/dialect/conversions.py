@@ -93,9 +93,27 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_tz(val, scale) AS (
     END
 )"""
 
+# TYPEOF (https://docs.snowflake.com/en/sql-reference/functions/typeof): the type of the value a VARIANT holds, in
+# Snowflake's names. DuckDB's typeof() answers JSON for every VARIANT. A JSON number with a fraction is DECIMAL
+# unless written with an exponent (DOUBLE); a JSON null is NULL_VALUE; SQL NULL stays NULL.
+_TYPEOF = """
+CREATE OR REPLACE TEMP MACRO _moviecdc_typeof(val) AS (
+    CASE json_type(to_json(val))
+        WHEN 'BIGINT' THEN 'INTEGER'
+        WHEN 'UBIGINT' THEN 'INTEGER'
+        WHEN 'DOUBLE' THEN
+            CASE WHEN contains(lower(CAST(to_json(val) AS VARCHAR)), 'e') THEN 'DOUBLE' ELSE 'DECIMAL' END
+        WHEN 'VARCHAR' THEN 'VARCHAR'
+        WHEN 'BOOLEAN' THEN 'BOOLEAN'
+        WHEN 'ARRAY' THEN 'ARRAY'
+        WHEN 'OBJECT' THEN 'OBJECT'
+        WHEN 'NULL' THEN 'NULL_VALUE'
+    END
+)"""
+
 
 def _macros() -> list[str]:
-    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC)]
+    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF]
     for try_, cast in (("", "CAST"), ("try_", "TRY_CAST")):
         found.extend(template.format(try_=try_, cast=cast) for template in (_NTZ, _TZ))
     return found
@@ -129,6 +147,13 @@ def install(engine: Engine) -> None:
         engine.con.execute(sql)
 
 
+def _typeof(node: exp.Typeof) -> exp.Expr:
+    call = exp.Anonymous(this="_moviecdc_typeof", expressions=[node.this])
+    if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+        return exp.alias_(call, node.sql(dialect="snowflake"), quoted=True)  # Snowflake names it by its text
+    return call
+
+
 def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per construct)
     if isinstance(node, exp.Cast) and node.to.this in _VARIANT_TYPES and isinstance(node.this, exp.Literal):
         # '<text>'::VARIANT is a VARIANT string; DuckDB would parse the text as JSON.
@@ -142,6 +167,8 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
         return None
     if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and node.to.this in _TEXT_TYPES:
         return _text_cast(node)
+    if isinstance(node, exp.Typeof):
+        return _typeof(node)
     if isinstance(node, exp.ToChar) and not node.args.get("format") and is_variant(node.this):
         return _variant_text(node.this)
     if isinstance(node, exp.UnixToTime) and not node.args.get("format"):

@@ -30,7 +30,7 @@ from moviecdc.local.dialect import conversions, intervals, joins, temp_tables, t
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
 
-_CONVERTED = (exp.Cast, exp.ToChar, exp.Anonymous, exp.UnixToTime, exp.EQ, exp.NEQ)
+_CONVERTED = (exp.Cast, exp.ToChar, exp.Anonymous, exp.UnixToTime, exp.EQ, exp.NEQ, exp.Typeof)
 _DONE = "moviecdc_dialect_done"
 _PLAIN_LIMIT = 4096
 # Statement texts in which no rule found anything, per engine.
