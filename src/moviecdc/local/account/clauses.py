@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlglot.tokenizer_core import TokenType
@@ -141,3 +142,25 @@ def parse_account_show(text: str, objects: tuple[str, ...]) -> AccountShow:
     if not t.done:
         raise UnsupportedSqlError(f"SHOW {' '.join(objects)} clause {t.rest()!r} is not supported by the local engine.")
     return AccountShow(terse, like, starts, limit)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The account object an ALTER or DROP names; ``missing`` when IF EXISTS named one that does not exist (the
+    statement then succeeds doing nothing, as in Snowflake)."""
+
+    name: str
+    missing: bool
+
+
+def target(t: Tokens, verb: str, kind: str, exists: Callable[[str], bool]) -> Target:
+    """Read ``<verb> <kind> [IF EXISTS] name``; Snowflake's does-not-exist error for a missing object without IF
+    EXISTS."""
+    t.expect(verb, kind)
+    quiet = if_exists(t)
+    name = account_name(t)
+    if exists(name):
+        return Target(name, missing=False)
+    if quiet:
+        return Target(name, missing=True)
+    raise does_not_exist(kind.title(), name)

@@ -21,11 +21,11 @@ from moviecdc.local.account.clauses import (
     created,
     does_not_exist,
     dropped,
-    if_exists,
     if_not_exists,
     object_exists,
     parse_account_show,
     properties,
+    target,
 )
 from moviecdc.local.core.results import SUCCESS, Result, from_records, status
 from moviecdc.local.core.tokens import Tokens
@@ -85,13 +85,10 @@ def _forget_grants(name: str) -> list[tuple[str, list[Any]]]:
 def alter(engine: Engine, statement: Statement) -> Result:
     """ALTER ROLE [IF EXISTS] name RENAME TO new | SET COMMENT = '…' | UNSET COMMENT."""
     t = Tokens(statement.text)
-    t.expect("ALTER", "ROLE")
-    quiet = if_exists(t)
-    name = account_name(t)
-    if not exists(engine, name):
-        if quiet:
-            return status(SUCCESS)
-        raise does_not_exist("Role", name)
+    found = target(t, "ALTER", "ROLE", lambda n: exists(engine, n))
+    name = found.name
+    if found.missing:
+        return status(SUCCESS)
     writes: list[tuple[str, list[Any]]]
     if t.accept("RENAME", "TO"):
         new = account_name(t)
@@ -119,13 +116,10 @@ def alter(engine: Engine, statement: Statement) -> Result:
 def drop(engine: Engine, statement: Statement) -> Result:
     """DROP ROLE [IF EXISTS] name: its grants go with it."""
     t = Tokens(statement.text)
-    t.expect("DROP", "ROLE")
-    quiet = if_exists(t)
-    name = account_name(t)
-    if not exists(engine, name):
-        if quiet:
-            return status(already_dropped(name))
-        raise does_not_exist("Role", name)
+    found = target(t, "DROP", "ROLE", lambda n: exists(engine, n))
+    name = found.name
+    if found.missing:
+        return status(already_dropped(name))
     if name in store.SYSTEM_ROLES:
         raise LocalEngineError(f"SQL access control error:\nSystem role {name} cannot be dropped.")
     store.write(engine, [("DELETE FROM {T}.ROLES WHERE NAME = ?", [name]), *_forget_grants(name)])

@@ -20,13 +20,12 @@ from moviecdc.local.account.clauses import (
     already_dropped,
     already_exists,
     created,
-    does_not_exist,
     dropped,
-    if_exists,
     if_not_exists,
     object_exists,
     parse_account_show,
     properties,
+    target,
 )
 from moviecdc.local.core.results import SUCCESS, Result, from_records, status
 from moviecdc.local.core.tokens import Tokens
@@ -121,13 +120,10 @@ def create(engine: Engine, statement: Statement) -> Result:
 def alter(engine: Engine, statement: Statement) -> Result:
     """ALTER USER [IF EXISTS] name SET props | UNSET names | RENAME TO new."""
     t = Tokens(statement.text)
-    t.expect("ALTER", "USER")
-    quiet = if_exists(t)
-    name = account_name(t)
-    if not exists(engine, name):
-        if quiet:
-            return status(SUCCESS)
-        raise does_not_exist("User", name)
+    found = target(t, "ALTER", "USER", lambda n: exists(engine, n))
+    name = found.name
+    if found.missing:
+        return status(SUCCESS)
     writes: list[tuple[str, list[Any]]]
     if t.accept("RENAME", "TO"):
         new = account_name(t)
@@ -158,13 +154,10 @@ def alter(engine: Engine, statement: Statement) -> Result:
 def drop(engine: Engine, statement: Statement) -> Result:
     """DROP USER [IF EXISTS] name: the grants to the user go with it."""
     t = Tokens(statement.text)
-    t.expect("DROP", "USER")
-    quiet = if_exists(t)
-    name = account_name(t)
-    if not exists(engine, name):
-        if quiet:
-            return status(already_dropped(name))
-        raise does_not_exist("User", name)
+    found = target(t, "DROP", "USER", lambda n: exists(engine, n))
+    name = found.name
+    if found.missing:
+        return status(already_dropped(name))
     store.write(
         engine,
         [

@@ -29,6 +29,7 @@ from moviecdc.local.account.clauses import (
     object_exists,
     parse_account_show,
     properties,
+    target,
 )
 from moviecdc.local.core.results import SUCCESS, Result, from_records, status
 from moviecdc.local.core.tokens import Tokens
@@ -230,13 +231,10 @@ def _set(name: str, given: dict[str, Value | None], now: datetime) -> list[tuple
 def drop(engine: Engine, statement: Statement) -> Result:
     """DROP WAREHOUSE [IF EXISTS] name."""
     t = Tokens(statement.text)
-    t.expect("DROP", "WAREHOUSE")
-    quiet = if_exists(t)
-    name = account_name(t)
-    if not exists(engine, name):
-        if quiet:
-            return status(already_dropped(name))
-        raise does_not_exist("Warehouse", name)
+    found = target(t, "DROP", "WAREHOUSE", lambda n: exists(engine, n))
+    name = found.name
+    if found.missing:
+        return status(already_dropped(name))
     store.write(
         engine,
         [
