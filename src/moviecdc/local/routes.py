@@ -51,8 +51,8 @@ def _drop_schema(engine: Engine, statement: Statement) -> Result:
 ROUTES: tuple[Route, ...] = (
     # the session's context (USE ROLE / WAREHOUSE / SECONDARY ROLES are not about it)
     Route(r"USE (?!(ROLE|WAREHOUSE|SECONDARY)\b)", context.use),
-    Route(r"CREATE (OR REPLACE )?(TRANSIENT )?DATABASE", context.create_database),
-    Route(r"DROP DATABASE", context.drop_database),
+    Route(r"CREATE (OR REPLACE )?(TRANSIENT )?DATABASE(?! ROLE)", context.create_database),
+    Route(r"DROP DATABASE(?! ROLE)", context.drop_database),
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
     Route(r"DROP STREAM", streams.drop),

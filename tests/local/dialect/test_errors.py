@@ -50,10 +50,18 @@ def test_unsupported_statements_are_refused_by_name(session: LocalSession, state
 def test_duckdb_errors_are_translated_and_chained(session: LocalSession) -> None:
     with pytest.raises(LocalEngineError) as info:
         session.sql("SELECT * FROM NO_SUCH_TABLE").collect()
-    text = str(info.value)
-    assert text.endswith("\n  Statement: SELECT * FROM NO_SUCH_TABLE")
-    assert "NO_SUCH_TABLE" in text.splitlines()[0]
+    # Snowflake's words (https://docs.snowflake.com/en/user-guide/troubleshooting-common-issues), not DuckDB's
+    assert str(info.value) == (
+        "002003 (42S02): SQL compilation error:\nObject 'NO_SUCH_TABLE' does not exist or not authorized."
+        "\n  Statement: SELECT * FROM NO_SUCH_TABLE"
+    )
     assert info.value.__cause__ is not None
+
+
+def test_missing_column_is_an_invalid_identifier(session: LocalSession) -> None:
+    with pytest.raises(LocalEngineError) as info:
+        session.sql("SELECT NOPE FROM T").collect()
+    assert str(info.value).splitlines()[:2] == ["000904 (42000): SQL compilation error:", "invalid identifier 'NOPE'"]
 
 
 def test_syntax_error_quotes_the_statement(session: LocalSession) -> None:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -151,8 +152,72 @@ def comment(engine: Engine, statement: Statement) -> Result:
                 raise does_not_exist(kind.capitalize(), name)
             store.write(engine, [(f"UPDATE {{T}}.{table} SET COMMENT = ? WHERE NAME = ?", [text, name])])
             return status(SUCCESS)
+    commented = next((k for k in _DUCKDB_OBJECTS if t.accept(k)), None)
+    if commented is None:
+        raise UnsupportedSqlError(
+            f"COMMENT ON {t.rest().split(' IS ')[0]} is not supported by the local engine: it keeps comments on "
+            "tables, views, columns, schemas, databases, warehouses, roles and users."
+        )
+    missing = _missing_commented(engine, t, commented)
+    if missing is not None:
+        if quiet:
+            return status(SUCCESS)
+        raise missing
     run_parsed(engine, statement)  # tables, views, schemas, databases, columns: DuckDB keeps the comment
     return status(SUCCESS)
+
+
+_DUCKDB_OBJECTS = ("TABLE", "VIEW", "COLUMN", "SCHEMA", "DATABASE")
+
+
+def _missing_commented(engine: Engine, t: Tokens, kind: str) -> LocalEngineError | None:
+    """Snowflake's error when the object of ``COMMENT ON <kind> <name>`` does not exist, else None (DuckDB's own
+    answer for a missing one is a raw catalog error, or for some kinds success)."""
+    parts, t.i = take_name(t.tokens, t.i)
+    if not parts:
+        raise LocalEngineError(f"Syntax error: COMMENT ON {kind} expects a name.")
+    column = None
+    if kind == "COLUMN":
+        if len(parts) < 2:
+            raise LocalEngineError("Syntax error: COMMENT ON COLUMN expects <table>.<column>.")
+        parts, column = parts[:-1], parts[-1].resolved
+    if kind == "DATABASE":
+        found = engine.con.execute(
+            "SELECT 1 FROM duckdb_databases() WHERE database_name = ? AND NOT internal", [parts[-1].resolved]
+        ).fetchall()
+        return None if found else does_not_exist("Database", parts[-1].resolved)
+    if kind == "SCHEMA":
+        in_database = parts[0].resolved if len(parts) == 2 else engine.database or ""
+        schema = parts[-1].resolved
+        found = engine.con.execute(
+            "SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [in_database, schema]
+        ).fetchall()
+        shown = f"{display_part(in_database)}.{display_part(schema)}"
+        return None if found else does_not_exist("Schema", shown, dotted=True)
+    name = engine.resolve(parts)
+    views = kind == "VIEW"
+    found = engine.con.execute(
+        f"SELECT 1 FROM {'duckdb_views()' if views else 'duckdb_tables()'} "
+        "WHERE database_name = ? AND schema_name = ? AND " + ("view_name" if views else "table_name") + " = ?",
+        [name.database, name.schema, name.name],
+    ).fetchall()
+    if not found and kind == "COLUMN":  # a column of a view
+        found = engine.con.execute(
+            "SELECT 1 FROM duckdb_views() WHERE database_name = ? AND schema_name = ? AND view_name = ?",
+            [name.database, name.schema, name.name],
+        ).fetchall()
+    if not found:
+        return does_not_exist("View" if views else "Table", name.display, dotted=True)
+    if column is not None and not engine.con.execute(
+        "SELECT 1 FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ? "
+        "AND column_name = ?",
+        [name.database, name.schema, name.name, column],
+    ).fetchall():
+        return LocalEngineError(
+            f"000904 (42000): SQL compilation error: error line 0 at position -1\ninvalid identifier "
+            f"'{display_part(column)}'"
+        )
+    return None
 
 
 # -- SHOW TABLES' change_tracking ---------------------------------------------------------------------------
@@ -160,7 +225,11 @@ def comment(engine: Engine, statement: Statement) -> Result:
 
 def show_tables(engine: Engine, statement: Statement) -> Result:
     """SHOW TABLES as fakesnow answers it, with ``change_tracking`` ON for the tables CHANGE_TRACKING = TRUE
-    was set on (https://docs.snowflake.com/en/sql-reference/sql/show-tables); fakesnow answers OFF for all."""
+    was set on (https://docs.snowflake.com/en/sql-reference/sql/show-tables); fakesnow answers OFF for all.
+    ``IN DATABASE d`` / ``IN SCHEMA d.s`` of a container that does not exist is Snowflake's error, not an empty
+    answer (the clauses are read here only for that; fakesnow answers the rest, HISTORY included)."""
+    with contextlib.suppress(UnsupportedSqlError):
+        parse_show(engine, statement.text, ("TABLES",))
     result = run_parsed(engine, statement)
     table = result.table
     needed = ("database_name", "schema_name", "name", "change_tracking")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
-from moviecdc.local.core.names import ObjectName, Part, take_name
+from moviecdc.local.core.names import ObjectName, Part, display_part, take_name
 from moviecdc.local.core.tokens import Tokens, like_pattern
 
 if TYPE_CHECKING:
@@ -71,4 +71,29 @@ def parse_show(engine: Engine, text: str, objects: tuple[str, ...], extra: tuple
         raise UnsupportedSqlError(f"SHOW {' '.join(objects)} clause {t.rest()!r} is not supported by the local engine.")
     if scope != "ACCOUNT" and database is None:
         raise LocalEngineError("This session does not have a current database. Call 'USE DATABASE', or use IN ACCOUNT.")
+    if scope != "ACCOUNT" and database is not None:
+        _check_exists(engine, database, schema if scope == "SCHEMA" else None)
     return ShowFilter(scope, database, schema, like, starts, limit, terse, found_extra)
+
+
+def _check_exists(engine: Engine, database: str, schema: str | None) -> None:
+    """Snowflake's error for ``SHOW … IN DATABASE d`` / ``IN SCHEMA d.s`` of a container that does not exist: an
+    empty answer would say "no objects there", which is not what Snowflake says."""
+    databases = engine.con.execute(
+        "SELECT 1 FROM duckdb_databases() WHERE database_name = ? AND NOT internal", [database]
+    ).fetchall()
+    if not databases:
+        raise LocalEngineError(
+            f"002003 (02000): SQL compilation error:\nDatabase '{display_part(database)}' does not exist or not "
+            "authorized."
+        )
+    if schema is None:
+        return
+    stored = "_fs_information_schema" if schema == "INFORMATION_SCHEMA" else schema
+    if not engine.con.execute(
+        "SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [database, stored]
+    ).fetchall():
+        raise LocalEngineError(
+            f"002003 (02000): SQL compilation error:\nSchema '{display_part(database)}.{display_part(schema)}' "
+            "does not exist or not authorized."
+        )

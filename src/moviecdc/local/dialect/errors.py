@@ -25,6 +25,40 @@ _UNKNOWN_SHOW = ("Table with name", "Parser Error")
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
 
 
+# DuckDB's words for a missing object or column, and Snowflake's for the same failure (code, SQLSTATE, text).
+# https://docs.snowflake.com/en/user-guide/troubleshooting-common-issues ("Object does not exist or not
+# authorized"; "invalid identifier"). Snowflake also gives the line and position of an invalid identifier;
+# DuckDB's position is of the translated SQL, so none is given.
+_SNOWFLAKE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"Catalog Error: Table with name \"?([^\s\"]+?)\"? does not exist"),
+        "002003 (42S02): SQL compilation error:\nObject '{0}' does not exist or not authorized.",
+    ),
+    (
+        re.compile(r"Catalog Error: Schema with name \"?([^\s\"]+?)\"? does not exist"),
+        "002003 (02000): SQL compilation error:\nSchema '{0}' does not exist or not authorized.",
+    ),
+    (
+        re.compile(
+            r"Binder Error: (?:Referenced column \"?([^\s\"]+)\"? not found in FROM clause"
+            r"|Referenced update column \"?([^\s\"]+)\"? not found in table"
+            r"|Table \"[^\"]+\" does not have a column with name \"([^\"]+)\")"
+        ),
+        "000904 (42000): SQL compilation error:\ninvalid identifier '{0}'",
+    ),
+    (re.compile(r"(?:Invalid Input|Out of Range) Error: Division by zero"), "100051 (22012): Division by zero"),
+)
+
+
+def snowflake_words(message: str) -> str | None:
+    """Snowflake's message for a DuckDB error that has a Snowflake equivalent, else None."""
+    for pattern, words in _SNOWFLAKE_WORDS:
+        found = pattern.search(message)
+        if found:
+            return words.format(*(g for g in found.groups() if g is not None))
+    return None
+
+
 def unsupported(error: Exception) -> bool:
     """Is this a statement the local engine (or fakesnow under it) does not emulate?"""
     if isinstance(error, UnsupportedSqlError | NotImplementedError):
@@ -41,8 +75,13 @@ def describe(error: Exception) -> tuple[str | None, str]:
         return None, f"fakesnow does not translate this statement ({message})."
     if isinstance(error, sf_errors.Error | duckdb.Error | sqlglot.errors.SqlglotError):
         text = str(message).strip()
-        first = text.splitlines()[0] if text else type(error).__name__
         errno = getattr(error, "errno", None)
+        known = snowflake_words(text)
+        if known is not None:
+            return known[:6], known
+        lines = text.splitlines() or [type(error).__name__]
+        # Snowflake's (and fakesnow's) "…: SQL compilation error:" says what failed on the next line
+        first = "\n".join(lines[:2]) if lines[0].rstrip().endswith(":") and len(lines) > 1 else lines[0]
         return (f"{errno:06d}" if isinstance(errno, int) and errno > 0 else None), first
     return None, f"Internal error of the local engine ({type(error).__name__}: {error})."
 
@@ -62,8 +101,12 @@ def translate(error: Exception, text: str) -> MoviecdcError:
             f"Function {name} is not supported by the local engine (Snowflake answers \"Unknown function {name}\" "
             f"if it is not one of its functions).{where}"
         )
+    if message.startswith("Not implemented Error: "):  # DuckDB cannot do what the statement asks
+        what = message.removeprefix("Not implemented Error: ").rstrip(".")
+        return UnsupportedSqlError(f"This statement is not supported by the local engine (DuckDB: {what}).{where}")
     shown = _SHOW.match(text)
-    if shown and any(sign in message for sign in _UNKNOWN_SHOW):
+    raw = str(getattr(error, "msg", None) or error)  # DuckDB's words, before describe() gave Snowflake's
+    if shown and any(sign in raw for sign in _UNKNOWN_SHOW):
         what = " ".join(shown.group(0).split()).upper()
         return UnsupportedSqlError(f"{what} is not supported by the local engine.{where}")
     return LocalEngineError(f"{message}{where}")

@@ -195,7 +195,7 @@ def drop(engine: Engine, statement: Statement) -> Result:
     if not isinstance(table, exp.Table):
         raise UnsupportedSqlError(f"This form of DROP FUNCTION is not supported by the local engine: {statement.text}")
     engine.implicit_commit()
-    name = from_table(table, engine.database, engine.schema)
+    name = asked = from_table(table, engine.database, engine.schema)
     existing = _existing(engine, name)
     if existing is None:
         temp = definitions.temp_name(table)
@@ -203,7 +203,9 @@ def drop(engine: Engine, statement: Statement) -> Result:
     if existing is None:
         if ast.args.get("exists"):
             return status("Drop statement executed successfully (function already dropped).")
-        raise LocalEngineError(f"SQL compilation error:\nFunction '{name.display}' does not exist or not authorized.")
+        raise LocalEngineError(
+            f"SQL compilation error:\nFunction '{asked.display}' does not exist or not authorized."
+        )
     signature = "(" + ", ".join(definitions.type_class(kind) for kind in ast.expressions) + ")"
     if signature != existing.signature:
         raise LocalEngineError(

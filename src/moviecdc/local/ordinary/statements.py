@@ -14,6 +14,7 @@ The path of a parsed statement:
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
@@ -37,8 +38,22 @@ if TYPE_CHECKING:
 _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.MultitableInserts)
 
 
+# https://docs.snowflake.com/en/sql-reference/sql/begin, commit, rollback: nothing else (no savepoints, no chains)
+_TRANSACTION = re.compile(
+    r"(?:BEGIN(?: WORK| TRANSACTION)?|START TRANSACTION)(?: NAME [A-Za-z_][\w$]*)?|(?:COMMIT|ROLLBACK)(?: WORK)?",
+    re.IGNORECASE,
+)
+_COMMENTS = re.compile(r"--[^\n]*|//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
 def transaction(engine: Engine, statement: Statement) -> Result:
     """BEGIN [TRANSACTION] | START TRANSACTION | COMMIT | ROLLBACK."""
+    words = " ".join(_COMMENTS.sub(" ", statement.text).split())
+    if not _TRANSACTION.fullmatch(words):
+        raise LocalEngineError(
+            f"001003 (42000): SQL compilation error:\nsyntax error: {statement.text!r} is not a transaction statement "
+            "(BEGIN [WORK | TRANSACTION] [NAME n], START TRANSACTION [NAME n], COMMIT [WORK], ROLLBACK [WORK])."
+        )
     word = statement.keywords.split(" ")[0]
     if word in ("BEGIN", "START"):
         engine.begin()  # Snowflake ignores BEGIN inside an open transaction
