@@ -13,6 +13,7 @@ INTRO = "https://docs.snowflake.com/en/user-guide/tasks-intro"
 GRAPHS = "https://docs.snowflake.com/en/user-guide/tasks-graphs"
 DEPENDENTS = "https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable"
 DROP = "https://docs.snowflake.com/en/sql-reference/sql/drop-task"
+BCR_SINGLETON = "https://docs.snowflake.com/release-notes/bcr-bundles/2026_06/bcr-2363"
 
 LOG = "CREATE TABLE LOG (N INT)"
 TASK = "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)"
@@ -212,6 +213,65 @@ CASES = family(
             setup=(LOG, TASK, RESUME, "CREATE DATABASE OTHER", adv(60)),
             query="SELECT COUNT(*) FROM CONF.PUBLIC.LOG",
             expect=[(1,)],
+        ),
+        Case(
+            "alter_set_schedule_shows_in_show_tasks",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET SCHEDULE = '5 MINUTES' COMMENT = 'every five'"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("schedule", "comment"),
+            expect=[("5 MINUTES", "every five")],
+        ),
+        Case(
+            "alter_set_schedule_changes_the_runs",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET SCHEDULE = '5 MINUTES'", RESUME, adv(600)),
+            query=COUNT,
+            expect=[(2,)],
+        ),
+        Case(
+            "alter_unset_comment",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET COMMENT = 'x'", "ALTER TASK K UNSET COMMENT"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("comment",),
+            expect=[(None,)],
+        ),
+        Case(
+            "alter_a_started_task_fails",
+            BCR_SINGLETON,
+            setup=(LOG, TASK, RESUME),
+            query="ALTER TASK K SET SCHEDULE = '5 MINUTES'",
+            error="suspend",
+        ),
+        Case(
+            "alter_modify_as_changes_the_definition",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K MODIFY AS INSERT INTO LOG VALUES (2)", "EXECUTE TASK K"),
+            query="SELECT N FROM LOG",
+            expect=[(2,)],
+        ),
+        Case(
+            "alter_modify_when_sets_the_condition",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K MODIFY WHEN 1 = 2", RESUME, adv(60)),
+            query=RUNS,
+            expect=[("K", "SKIPPED")],
+        ),
+        Case(
+            "alter_remove_after_makes_a_suspended_root",
+            ALTER,
+            setup=(*GRAPH, "ALTER TASK CHILD RESUME", "ALTER TASK CHILD REMOVE AFTER ROOT"),
+            query="SHOW TASKS LIKE 'CHILD'",
+            pick=("predecessors", "state"),
+            expect=[("[]", "suspended")],
+        ),
+        Case(
+            "alter_add_after_needs_the_root_suspended",
+            ALTER,
+            setup=(LOG, TASK, "CREATE TASK C AS SELECT 1", RESUME),
+            query="ALTER TASK C ADD AFTER K",
+            error="root task .* is not suspended",
         ),
         Case(
             "drop_task_removes_it",

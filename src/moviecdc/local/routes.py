@@ -25,6 +25,7 @@ from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.scripting import blocks as scripting
 from moviecdc.local.scripting import procedure_catalog, procedures
 from moviecdc.local.streams import ddl as streams
+from moviecdc.local.tasks import alter as task_alter
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
 
@@ -74,7 +75,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction),
     # tasks
     Route(r"CREATE (OR (REPLACE|ALTER) )?TASK", tasks.create),
-    Route(r"ALTER TASK", tasks.alter),
+    Route(r"ALTER TASK", task_alter.alter),
     Route(r"DROP TASK", tasks.drop),
     Route(r"EXECUTE TASK", tasks.execute),
     Route(r"SHOW (TERSE )?TASKS", task_show.show),
