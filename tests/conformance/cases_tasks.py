@@ -274,6 +274,22 @@ CASES = family(
             error="root task .* is not suspended",
         ),
         Case(
+            "finalizer_runs_after_a_failed_child",
+            GRAPHS,
+            setup=(
+                LOG,
+                "CREATE TASK ROOT WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)",
+                "CREATE TASK CHILD WAREHOUSE = COMPUTE_WH AFTER ROOT AS INSERT INTO LOG SELECT 1 / 0",
+                "CREATE TASK FIN WAREHOUSE = COMPUTE_WH FINALIZE = ROOT AS INSERT INTO LOG VALUES (3)",
+                "ALTER TASK CHILD RESUME",
+                "ALTER TASK FIN RESUME",
+                "ALTER TASK ROOT RESUME",
+                adv(60),
+            ),
+            query=RUNS + " ORDER BY COMPLETED_TIME",
+            expect=[("ROOT", "SUCCEEDED"), ("CHILD", "FAILED"), ("FIN", "SUCCEEDED")],
+        ),
+        Case(
             "drop_task_removes_it",
             DROP,
             setup=(LOG, TASK, "DROP TASK K"),

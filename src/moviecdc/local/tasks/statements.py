@@ -124,8 +124,12 @@ def drop(engine: Engine, statement: Statement) -> Result:
     with engine.atomic():
         task_catalog.delete(engine, task)
         for child in tasks.values():
-            if name in child.predecessors:
-                changed = replace(child, predecessors=tuple(p for p in child.predecessors if p != name))
+            if name in child.predecessors or child.finalize == name:
+                # a child left without predecessors, or the finalizer of a dropped root, stands alone, suspended
+                changed = replace(
+                    child, predecessors=tuple(p for p in child.predecessors if p != name),
+                    finalize=None if child.finalize == name else child.finalize,
+                )  # fmt: skip
                 if changed.is_root:
                     changed = replace(
                         changed, state=SUSPENDED, next_run=None, last_suspended_on=now,
@@ -153,6 +157,11 @@ def execute(engine: Engine, statement: Statement) -> Result:
     task = tasks.get(name)
     if task is None:
         raise task_show.missing(name)
+    if task.finalize is not None:
+        raise LocalEngineError(
+            f"Cannot execute task {name.display}: it is the finalizer of {task.finalize.display}, and runs when a "
+            f"graph run of {task.finalize.display} ends. Execute the root task."
+        )
     if not task.is_root:
         raise LocalEngineError(
             f"Cannot execute task {name.display}: EXECUTE TASK runs a standalone task or the root of a task graph, "
