@@ -12,6 +12,9 @@ SHOW = "https://docs.snowflake.com/en/sql-reference/sql/show-tasks"
 INTRO = "https://docs.snowflake.com/en/user-guide/tasks-intro"
 GRAPHS = "https://docs.snowflake.com/en/user-guide/tasks-graphs"
 DEPENDENTS = "https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable"
+SET_RETURN = "https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value"
+DEPENDENTS_TABLE = "https://docs.snowflake.com/en/sql-reference/functions/task_dependents"
+RUNTIME_INFO = "https://docs.snowflake.com/en/sql-reference/functions/system_task_runtime_info"
 DROP = "https://docs.snowflake.com/en/sql-reference/sql/drop-task"
 BCR_SINGLETON = "https://docs.snowflake.com/release-notes/bcr-bundles/2026_06/bcr-2363"
 
@@ -288,6 +291,43 @@ CASES = family(
             ),
             query=RUNS + " ORDER BY COMPLETED_TIME",
             expect=[("ROOT", "SUCCEEDED"), ("CHILD", "FAILED"), ("FIN", "SUCCEEDED")],
+        ),
+        Case(
+            "return_value_reaches_the_child",
+            SET_RETURN,
+            setup=(
+                "CREATE TABLE RETURN_VALUES (STR VARCHAR)",
+                "CREATE TASK SETTER WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' "
+                "AS CALL SYSTEM$SET_RETURN_VALUE('The quick brown fox jumps over the lazy dog')",
+                "CREATE TASK GETTER WAREHOUSE = COMPUTE_WH AFTER SETTER "
+                "AS INSERT INTO RETURN_VALUES VALUES (SYSTEM$GET_PREDECESSOR_RETURN_VALUE())",
+                "ALTER TASK GETTER RESUME",
+                "ALTER TASK SETTER RESUME",
+                adv(60),
+            ),
+            query="SELECT STR FROM RETURN_VALUES",
+            expect=[("The quick brown fox jumps over the lazy dog",)],
+        ),
+        Case(
+            "task_dependents_direct_children_only",
+            DEPENDENTS_TABLE,
+            setup=(*GRAPH, "CREATE TASK GRANDCHILD WAREHOUSE = COMPUTE_WH AFTER CHILD AS SELECT 1"),
+            query='SELECT "name" FROM TABLE(INFORMATION_SCHEMA.TASK_DEPENDENTS('
+            "TASK_NAME => 'ROOT', RECURSIVE => FALSE))",
+            expect=[("ROOT",), ("CHILD",)],
+        ),
+        Case(
+            "task_dependents_recursive_by_default",
+            DEPENDENTS_TABLE,
+            setup=(*GRAPH, "CREATE TASK GRANDCHILD WAREHOUSE = COMPUTE_WH AFTER CHILD AS SELECT 1"),
+            query="SELECT \"name\" FROM TABLE(INFORMATION_SCHEMA.TASK_DEPENDENTS(TASK_NAME => 'ROOT'))",
+            expect=[("ROOT",), ("CHILD",), ("GRANDCHILD",)],
+        ),
+        Case(
+            "task_runtime_info_fails_outside_a_task_run",
+            RUNTIME_INFO,
+            query="SELECT SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_NAME')",
+            error="",
         ),
         Case(
             "drop_task_removes_it",

@@ -92,7 +92,7 @@ def test_finalizer_rules(session: LocalSession) -> None:
         with pytest.raises(LocalEngineError, match=message):
             session.sql(statement).collect()
     session.sql("ALTER TASK ROOT RESUME").collect()
-    with pytest.raises(LocalEngineError, match="Unable to update graph with root task MOVIES.PUBLIC.ROOT"):
+    with pytest.raises(LocalEngineError, match=r"Unable to update graph with root task MOVIES.PUBLIC.ROOT"):
         session.sql("ALTER TASK FIN RESUME").collect()
 
 
