@@ -125,6 +125,8 @@ def test_the_local_core_imports_no_statement_family() -> None:
             "moviecdc.local.tasks",
             {
                 CORE,
+                # a session parameter set on a task follows the session's parameter rules (tasks/ddl.py)
+                "moviecdc.local.account",
                 "moviecdc.local.dialect",
                 "moviecdc.local.ordinary",
                 "moviecdc.local.scripting",  # a Scripting body commits statement by statement (tasks/runs.py)

@@ -12,7 +12,11 @@ SHOW = "https://docs.snowflake.com/en/sql-reference/sql/show-tasks"
 INTRO = "https://docs.snowflake.com/en/user-guide/tasks-intro"
 GRAPHS = "https://docs.snowflake.com/en/user-guide/tasks-graphs"
 DEPENDENTS = "https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable"
+SET_RETURN = "https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value"
+DEPENDENTS_TABLE = "https://docs.snowflake.com/en/sql-reference/functions/task_dependents"
+RUNTIME_INFO = "https://docs.snowflake.com/en/sql-reference/functions/system_task_runtime_info"
 DROP = "https://docs.snowflake.com/en/sql-reference/sql/drop-task"
+BCR_SINGLETON = "https://docs.snowflake.com/release-notes/bcr-bundles/2026_06/bcr-2363"
 
 LOG = "CREATE TABLE LOG (N INT)"
 TASK = "CREATE TASK K WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)"
@@ -212,6 +216,118 @@ CASES = family(
             setup=(LOG, TASK, RESUME, "CREATE DATABASE OTHER", adv(60)),
             query="SELECT COUNT(*) FROM CONF.PUBLIC.LOG",
             expect=[(1,)],
+        ),
+        Case(
+            "alter_set_schedule_shows_in_show_tasks",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET SCHEDULE = '5 MINUTES' COMMENT = 'every five'"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("schedule", "comment"),
+            expect=[("5 MINUTES", "every five")],
+        ),
+        Case(
+            "alter_set_schedule_changes_the_runs",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET SCHEDULE = '5 MINUTES'", RESUME, adv(600)),
+            query=COUNT,
+            expect=[(2,)],
+        ),
+        Case(
+            "alter_unset_comment",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K SET COMMENT = 'x'", "ALTER TASK K UNSET COMMENT"),
+            query="SHOW TASKS LIKE 'K'",
+            pick=("comment",),
+            expect=[(None,)],
+        ),
+        Case(
+            "alter_a_started_task_fails",
+            BCR_SINGLETON,
+            setup=(LOG, TASK, RESUME),
+            query="ALTER TASK K SET SCHEDULE = '5 MINUTES'",
+            error="suspend",
+        ),
+        Case(
+            "alter_modify_as_changes_the_definition",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K MODIFY AS INSERT INTO LOG VALUES (2)", "EXECUTE TASK K"),
+            query="SELECT N FROM LOG",
+            expect=[(2,)],
+        ),
+        Case(
+            "alter_modify_when_sets_the_condition",
+            ALTER,
+            setup=(LOG, TASK, "ALTER TASK K MODIFY WHEN 1 = 2", RESUME, adv(60)),
+            query=RUNS,
+            expect=[("K", "SKIPPED")],
+        ),
+        Case(
+            "alter_remove_after_makes_a_suspended_root",
+            ALTER,
+            setup=(*GRAPH, "ALTER TASK CHILD RESUME", "ALTER TASK CHILD REMOVE AFTER ROOT"),
+            query="SHOW TASKS LIKE 'CHILD'",
+            pick=("predecessors", "state"),
+            expect=[("[]", "suspended")],
+        ),
+        Case(
+            "alter_add_after_needs_the_root_suspended",
+            ALTER,
+            setup=(LOG, TASK, "CREATE TASK C AS SELECT 1", RESUME),
+            query="ALTER TASK C ADD AFTER K",
+            error="root task .* is not suspended",
+        ),
+        Case(
+            "finalizer_runs_after_a_failed_child",
+            GRAPHS,
+            setup=(
+                LOG,
+                "CREATE TASK ROOT WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO LOG VALUES (1)",
+                "CREATE TASK CHILD WAREHOUSE = COMPUTE_WH AFTER ROOT AS INSERT INTO LOG SELECT 1 / 0",
+                "CREATE TASK FIN WAREHOUSE = COMPUTE_WH FINALIZE = ROOT AS INSERT INTO LOG VALUES (3)",
+                "ALTER TASK CHILD RESUME",
+                "ALTER TASK FIN RESUME",
+                "ALTER TASK ROOT RESUME",
+                adv(60),
+            ),
+            query=RUNS + " ORDER BY COMPLETED_TIME",
+            expect=[("ROOT", "SUCCEEDED"), ("CHILD", "FAILED"), ("FIN", "SUCCEEDED")],
+        ),
+        Case(
+            "return_value_reaches_the_child",
+            SET_RETURN,
+            setup=(
+                "CREATE TABLE RETURN_VALUES (STR VARCHAR)",
+                "CREATE TASK SETTER WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' "
+                "AS CALL SYSTEM$SET_RETURN_VALUE('The quick brown fox jumps over the lazy dog')",
+                "CREATE TASK GETTER WAREHOUSE = COMPUTE_WH AFTER SETTER "
+                "AS INSERT INTO RETURN_VALUES VALUES (SYSTEM$GET_PREDECESSOR_RETURN_VALUE())",
+                "ALTER TASK GETTER RESUME",
+                "ALTER TASK SETTER RESUME",
+                adv(60),
+            ),
+            query="SELECT STR FROM RETURN_VALUES",
+            expect=[("The quick brown fox jumps over the lazy dog",)],
+        ),
+        Case(
+            "task_dependents_direct_children_only",
+            DEPENDENTS_TABLE,
+            setup=(*GRAPH, "CREATE TASK GRANDCHILD WAREHOUSE = COMPUTE_WH AFTER CHILD AS SELECT 1"),
+            query='SELECT "name" FROM TABLE(INFORMATION_SCHEMA.TASK_DEPENDENTS('
+            "TASK_NAME => 'ROOT', RECURSIVE => FALSE))",
+            expect=[("ROOT",), ("CHILD",)],
+        ),
+        Case(
+            "task_dependents_recursive_by_default",
+            DEPENDENTS_TABLE,
+            setup=(*GRAPH, "CREATE TASK GRANDCHILD WAREHOUSE = COMPUTE_WH AFTER CHILD AS SELECT 1"),
+            query="SELECT \"name\" FROM TABLE(INFORMATION_SCHEMA.TASK_DEPENDENTS(TASK_NAME => 'ROOT'))",
+            expect=[("ROOT",), ("CHILD",), ("GRANDCHILD",)],
+        ),
+        Case(
+            "task_runtime_info_fails_outside_a_task_run",
+            RUNTIME_INFO,
+            query="SELECT SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_NAME')",
+            error="",
         ),
         Case(
             "drop_task_removes_it",

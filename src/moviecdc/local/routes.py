@@ -25,6 +25,8 @@ from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.scripting import blocks as scripting
 from moviecdc.local.scripting import procedure_catalog, procedures
 from moviecdc.local.streams import ddl as streams
+from moviecdc.local.tasks import alter as task_alter
+from moviecdc.local.tasks import functions as task_functions
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks import statements as tasks
 
@@ -65,6 +67,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"DECLARE", scripting.block),
     Route(r"EXECUTE IMMEDIATE", scripting.execute_immediate),
     Route(r"CREATE (OR REPLACE )?((SECURE|TEMPORARY|TEMP) )*PROCEDURE", procedures.create),
+    Route(r"(CALL|SELECT) SYSTEM\$SET_RETURN_VALUE", task_functions.set_return_value),
+    Route(r"SELECT SYSTEM\$TASK_DEPENDENTS_ENABLE", task_functions.dependents_enable),
     Route(r"CALL", procedures.call),
     Route(r"DROP PROCEDURE", procedures.drop),
     Route(r"SHOW (TERSE )?(USER )?PROCEDURES", procedures.show),
@@ -74,7 +78,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"BEGIN|START TRANSACTION|COMMIT|ROLLBACK", transaction),
     # tasks
     Route(r"CREATE (OR (REPLACE|ALTER) )?TASK", tasks.create),
-    Route(r"ALTER TASK", tasks.alter),
+    Route(r"ALTER TASK", task_alter.alter),
     Route(r"DROP TASK", tasks.drop),
     Route(r"EXECUTE TASK", tasks.execute),
     Route(r"SHOW (TERSE )?TASKS", task_show.show),

@@ -114,6 +114,7 @@ def on_open(engine: Engine) -> None:
     A started task whose next run fell while no session was open does not run the missed instants (nor does
     Snowflake backfill); its next run becomes the first instant of its schedule from now.
     """
+    task_catalog.upgrade(engine)  # task tables written by an older version get their new columns
     recorded = [task_catalog.latest_time(engine), dynamic_tables.latest_time(engine)]
     latest = max((t for t in recorded if t is not None), default=None)
     if latest is not None:

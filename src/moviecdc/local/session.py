@@ -38,7 +38,7 @@ from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.functions import statements as udfs
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
-from moviecdc.local.tasks import history as task_history
+from moviecdc.local.tasks import functions as task_functions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +84,7 @@ class LocalSession:
         engine = self._engine
         self._router = default_router()
         engine.runner = lambda text: self._route(Statement.of(text))
-        engine.rewriters.append(task_history.rewriter(engine))
+        engine.rewriters.append(task_functions.rewriter(engine))  # TASK_HISTORY, TASK_DEPENDENTS, SYSTEM$…
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
         engine.rewriters.append(unqualify_set_targets)

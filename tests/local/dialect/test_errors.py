@@ -28,10 +28,9 @@ from moviecdc.local import LocalSession
             "  Statement: ALTER STREAM S SET COMMENT = 'x'",
         ),
         (
-            "ALTER TASK K SET SCHEDULE = '5 MINUTES'",
-            "ALTER TASK … SET is not supported by the local engine; only RESUME and SUSPEND are. Change a task "
-            "with CREATE OR ALTER TASK (suspend it first).\n"
-            "  Statement: ALTER TASK K SET SCHEDULE = '5 MINUTES'",
+            "ALTER TASK IF EXISTS K SET TAG COST_CENTER = 'x'",
+            "Object tags are not emulated by the local engine. Remove the clause, or run this statement on "
+            "Snowflake.\n  Statement: ALTER TASK IF EXISTS K SET TAG COST_CENTER = 'x'",
         ),
         (
             "ALTER TABLE T ADD COLUMN Z INT",

@@ -192,16 +192,19 @@ def test_drop_schema_drops_its_tasks(session: LocalSession) -> None:
     ("statement", "error", "message"),
     [
         (
+            # a finalizer runs when its root's graph run ends: no schedule of its own
+            # (https://docs.snowflake.com/en/user-guide/tasks-graphs, "Finalizer task")
             "CREATE TASK X SCHEDULE = '1 MINUTE' FINALIZE = R AS SELECT 1",
-            UnsupportedSqlError,
-            "Finalizer tasks are not emulated by the local engine. Remove the clause, or run this statement on "
-            "Snowflake.",
+            LocalEngineError,
+            "Finalizer task MOVIES.PUBLIC.X cannot have a SCHEDULE or AFTER: it runs when the graph run of "
+            "MOVIES.PUBLIC.R finishes.",
         ),
         (
-            "CREATE TASK X SCHEDULE = '1 MINUTE' TIMEZONE = 'UTC' AS SELECT 1",
+            # a session parameter on a task follows the session's rule: the engine runs in UTC only
+            "CREATE TASK X SCHEDULE = '1 MINUTE' TIMEZONE = 'America/New_York' AS SELECT 1",
             UnsupportedSqlError,
-            "CREATE TASK property TIMEZONE is not supported by the local engine (session parameters on tasks are "
-            "not emulated either). Remove it, or run this statement on Snowflake.",
+            "Session parameter TIMEZONE = 'America/New_York' on a task is not supported by the local engine: it runs "
+            "with TIMEZONE = 'UTC' only.",
         ),
         (
             "CREATE TASK X WHEN SYSTEM$STREAM_HAS_DATA('S') AS SELECT 1",

@@ -168,3 +168,16 @@ def show(engine: Engine, statement: Statement) -> Result:
             value, level = parameter.default, ""
         records.append((name, value, parameter.default, level, parameter.description, parameter.type))
     return from_records([c for c, _ in SHOW_COLUMNS], records, [t for _, t in SHOW_COLUMNS])
+
+
+def check_task_parameter(name: str, text: str) -> None:
+    """A session parameter set on a task (CREATE | ALTER TASK … name = value) follows the session's rule: only the
+    emulated value of a parameter that changes results, any value of one that does not, no unknown name."""
+    parameter = PARAMETERS.get(name)
+    if parameter is None:
+        raise UnsupportedSqlError(f"Task property or session parameter {name} is not supported by the local engine.")
+    if parameter.emulated is not None and _normal(name, text) != parameter.emulated.upper():
+        raise UnsupportedSqlError(
+            f"Session parameter {name} = {text!r} on a task is not supported by the local engine: it runs with "
+            f"{name} = {parameter.emulated!r} only."
+        )

@@ -5,7 +5,7 @@ Each database holding a task gets, in its hidden ``_MOVIECDC`` schema (see :mod:
     _MOVIECDC.TASKS          one row per task: definition, state (started / suspended), consecutive
                              failures, next scheduled run, suspension time and reason
     _MOVIECDC.TASK_HISTORY   one row per finished run: SUCCEEDED / FAILED / SKIPPED /
-                             FAILED_AND_AUTO_SUSPENDED, times, error
+                             FAILED_AND_AUTO_SUSPENDED, times, error, the value SYSTEM$SET_RETURN_VALUE set
 
 A task run writes its history row and the task's new state in the transaction that commits the run's
 work, so after a crash the history says exactly what was committed. A task whose schema was dropped is
@@ -43,18 +43,23 @@ TASK_DDL = (
     "SCHEDULE VARCHAR, PREDECESSORS VARCHAR NOT NULL, CONDITION_TEXT VARCHAR, DEFINITION VARCHAR NOT NULL, "
     "SUSPEND_AFTER_FAILURES INTEGER NOT NULL, PROPERTIES VARCHAR NOT NULL, COMMENT VARCHAR, STATE VARCHAR NOT NULL, "
     "FAILURES INTEGER NOT NULL, NEXT_RUN TIMESTAMP, CREATED_ON TIMESTAMP NOT NULL, LAST_COMMITTED_ON TIMESTAMP, "
-    "LAST_SUSPENDED_ON TIMESTAMP, LAST_SUSPENDED_REASON VARCHAR)",
+    "LAST_SUSPENDED_ON TIMESTAMP, LAST_SUSPENDED_REASON VARCHAR, FINALIZE VARCHAR, SESSION_PARAMETERS VARCHAR)",
     "CREATE TABLE IF NOT EXISTS {db}.{h}.TASK_HISTORY ("
     "TASK_UID BIGINT NOT NULL, ROOT_TASK_UID BIGINT NOT NULL, SCHEMA_NAME VARCHAR NOT NULL, NAME VARCHAR NOT NULL, "
     "QUERY_TEXT VARCHAR, CONDITION_TEXT VARCHAR, STATE VARCHAR NOT NULL, ERROR_CODE VARCHAR, ERROR_MESSAGE VARCHAR, "
     "SCHEDULED_TIME TIMESTAMP NOT NULL, QUERY_START_TIME TIMESTAMP, COMPLETED_TIME TIMESTAMP NOT NULL, "
-    "RUN_ID BIGINT NOT NULL, SCHEDULED_FROM VARCHAR NOT NULL)",
+    "RUN_ID BIGINT NOT NULL, SCHEDULED_FROM VARCHAR NOT NULL, RETURN_VALUE VARCHAR)",
 )
+# Columns added after the first release: a folder written by an older version gets them when it is opened.
+_ADDED = (
+    ("TASKS", "FINALIZE", "VARCHAR"), ("TASKS", "SESSION_PARAMETERS", "VARCHAR"),
+    ("TASK_HISTORY", "RETURN_VALUE", "VARCHAR"),
+)  # fmt: skip
 
 _COLUMNS = (
     "TASK_UID, SCHEMA_NAME, TASK_NAME, WAREHOUSE, SCHEDULE, PREDECESSORS, CONDITION_TEXT, DEFINITION, "
     "SUSPEND_AFTER_FAILURES, PROPERTIES, COMMENT, STATE, FAILURES, NEXT_RUN, CREATED_ON, LAST_COMMITTED_ON, "
-    "LAST_SUSPENDED_ON, LAST_SUSPENDED_REASON"
+    "LAST_SUSPENDED_ON, LAST_SUSPENDED_REASON, FINALIZE, SESSION_PARAMETERS"
 )
 
 
@@ -79,10 +84,13 @@ class TaskDef:
     last_committed_on: datetime | None = None
     last_suspended_on: datetime | None = None
     last_suspended_reason: str | None = None
+    finalize: ObjectName | None = None  # the root task this task finalizes (CREATE TASK … FINALIZE = root)
+    session_parameters: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def is_root(self) -> bool:
-        return not self.predecessors
+        """A standalone task or the root of a graph: no predecessors, and not a finalizer."""
+        return not self.predecessors and self.finalize is None
 
     @property
     def started(self) -> bool:
@@ -107,6 +115,7 @@ class Run:
     source: str
     error_code: str | None = None
     error_message: str | None = None
+    return_value: str | None = None
 
 
 def ensure(con: duckdb.DuckDBPyConnection, database: str) -> None:
@@ -114,6 +123,13 @@ def ensure(con: duckdb.DuckDBPyConnection, database: str) -> None:
     catalog.ensure(con, database)
     for statement in TASK_DDL:
         con.execute(statement.format(db=quote(database), h=quote(HIDDEN_SCHEMA)))
+
+
+def upgrade(engine: Engine) -> None:
+    """Add the columns a newer version keeps to the task tables of every attached database (on open)."""
+    for db in databases(engine):
+        for table, column, kind in _ADDED:
+            engine.con.execute(f"ALTER TABLE {hidden(db, table).sql} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 _CACHE = "tasks"  # the key of the engine's cache of every task (Engine.family_caches)
@@ -154,7 +170,8 @@ def _from_row(db: str, r: tuple[Any, ...]) -> TaskDef:
         predecessors=tuple(ObjectName(*p) for p in json.loads(r[5])), condition=r[6], definition=r[7],
         suspend_after_failures=int(r[8]), properties=json.loads(r[9]), comment=r[10], state=r[11],
         failures=int(r[12]), next_run=r[13], created_on=r[14], last_committed_on=r[15], last_suspended_on=r[16],
-        last_suspended_reason=r[17],
+        last_suspended_reason=r[17], finalize=ObjectName(*json.loads(r[18])) if r[18] else None,
+        session_parameters=json.loads(r[19]) if r[19] else {},
     )  # fmt: skip
 
 
@@ -166,12 +183,14 @@ def save(engine: Engine, task: TaskDef) -> None:
     con.execute(f"DELETE FROM {table} WHERE TASK_UID = ?", [task.uid])
     predecessors = json.dumps([[p.database, p.schema, p.name] for p in task.predecessors])
     con.execute(
-        f"INSERT INTO {table} ({_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+        f"INSERT INTO {table} ({_COLUMNS}) VALUES ({', '.join('?' * 20)})",
         [
             task.uid, task.name.schema, task.name.name, task.warehouse, task.schedule, predecessors, task.condition,
             task.definition, task.suspend_after_failures, json.dumps(task.properties, sort_keys=True), task.comment,
             task.state, task.failures, task.next_run, task.created_on, task.last_committed_on, task.last_suspended_on,
             task.last_suspended_reason,
+            json.dumps([task.finalize.database, task.finalize.schema, task.finalize.name]) if task.finalize else None,
+            json.dumps(task.session_parameters, sort_keys=True),
         ],
     )  # fmt: skip
 
@@ -193,10 +212,13 @@ def record(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     task = run.task
     history = hidden(task.name.database, "TASK_HISTORY").sql
     con.execute(
-        f"INSERT INTO {history} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {history} (TASK_UID, ROOT_TASK_UID, SCHEMA_NAME, NAME, QUERY_TEXT, CONDITION_TEXT, STATE, "
+        "ERROR_CODE, ERROR_MESSAGE, SCHEDULED_TIME, QUERY_START_TIME, COMPLETED_TIME, RUN_ID, SCHEDULED_FROM, "
+        "RETURN_VALUE) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             task.uid, run.root_uid, task.name.schema, task.name.name, task.definition, task.condition, run.state,
             run.error_code, run.error_message, run.scheduled, run.query_start, run.completed, run.run_id, run.source,
+            run.return_value,
         ],
     )  # fmt: skip
 

@@ -40,8 +40,12 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 _COLUMNS = (
     # Populated "only when a task has started running" (the docs): every recorded run but a SKIPPED one, whose
     # body never started. A stable UUID-shaped id per run, as Snowflake's query ids are.
-    ("QUERY_ID", "CASE WHEN STATE = 'SKIPPED' THEN NULL ELSE CAST(CAST(md5({db} || '/' || CAST(TASK_UID AS VARCHAR) "
-     "|| '/' || CAST(RUN_ID AS VARCHAR)) AS UUID) AS VARCHAR) END", "VARCHAR"),
+    (
+        "QUERY_ID",
+        "CASE WHEN STATE = 'SKIPPED' THEN NULL ELSE CAST(CAST(md5({db} || '/' || CAST(TASK_UID AS VARCHAR) "
+        "|| '/' || CAST(RUN_ID AS VARCHAR)) AS UUID) AS VARCHAR) END",
+        "VARCHAR",
+    ),
     ("NAME", "NAME", "VARCHAR"),
     ("DATABASE_NAME", "{db}", "VARCHAR"),
     ("SCHEMA_NAME", "SCHEMA_NAME", "VARCHAR"),
@@ -57,27 +61,35 @@ _COLUMNS = (
     ("ROOT_TASK_ID", "CAST(ROOT_TASK_UID AS VARCHAR)", "VARCHAR"),
     ("GRAPH_VERSION", "1", "INT"),
     ("RUN_ID", "RUN_ID", "BIGINT"),
-    ("RETURN_VALUE", "CAST(NULL AS VARCHAR)", "VARCHAR"),
+    ("RETURN_VALUE", "RETURN_VALUE", "VARCHAR"),
     ("SCHEDULED_FROM", "SCHEDULED_FROM", "VARCHAR"),
     ("ATTEMPT_NUMBER", "1", "INT"),
 )
 
 
 def rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
-    """The ``engine.rewriters`` entry that answers TASK_HISTORY from the catalog."""
+    """An ``engine.rewriters`` entry that answers TASK_HISTORY from the catalog (the session registers
+    :func:`moviecdc.local.tasks.functions.rewriter`, which does this and the task functions in one walk)."""
 
     def rewrite(ast: exp.Expr) -> exp.Expr:
         for node in list(ast.find_all(exp.TableFromRows)):
-            call = _call(node)
-            if call is not None:
-                node.replace(_subquery(engine, node, *call))
+            replace_call(engine, node)
         return ast
 
     return rewrite
 
 
-def _call(node: exp.TableFromRows) -> tuple[str | None, exp.Anonymous] | None:
-    """(database qualifier, call) when ``node`` is TABLE([[db.]INFORMATION_SCHEMA.]TASK_HISTORY(...))."""
+def replace_call(engine: Engine, node: exp.TableFromRows) -> bool:
+    """Replace ``node`` by the history's rows if it is TABLE(… TASK_HISTORY(...)); say whether it was."""
+    call = information_schema_call(node, FUNCTION)
+    if call is None:
+        return False
+    node.replace(_subquery(engine, node, *call))
+    return True
+
+
+def information_schema_call(node: exp.TableFromRows, function: str) -> tuple[str | None, exp.Anonymous] | None:
+    """(database qualifier, call) when ``node`` is TABLE([[db.]INFORMATION_SCHEMA.]<function>(...))."""
     target = node.this
     parts: list[exp.Expr] = []
     while isinstance(target, exp.Dot):
@@ -85,7 +97,7 @@ def _call(node: exp.TableFromRows) -> tuple[str | None, exp.Anonymous] | None:
         target = target.this
     parts.insert(0, target)
     call = parts[-1]
-    if not isinstance(call, exp.Anonymous) or str(call.this).upper() != FUNCTION:
+    if not isinstance(call, exp.Anonymous) or str(call.this).upper() != function:
         return None
     qualifiers = [p for p in parts[:-1] if isinstance(p, exp.Identifier)]
     if len(qualifiers) != len(parts) - 1 or len(qualifiers) > 2:
@@ -100,19 +112,24 @@ def _resolved(ident: exp.Identifier) -> str:
     return str(ident.name) if ident.args.get("quoted") else str(ident.name).upper()
 
 
-def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, call: exp.Anonymous) -> exp.Expr:
+def check_database(engine: Engine, database: str | None, function: str) -> None:
+    """The information schema a task table function is called from exists (its rows cover the whole account)."""
     database = database or engine.database
     if database is None:
         raise LocalEngineError(
             "This session does not have a current database. Call 'USE DATABASE', or write "
-            "TABLE(<db>.INFORMATION_SCHEMA.TASK_HISTORY(...))."
+            f"TABLE(<db>.INFORMATION_SCHEMA.{function}(...))."
         )
     # SNOWFLAKE.INFORMATION_SCHEMA is in every account (the shared SNOWFLAKE database); its TASK_HISTORY answers
     # like any database's, and the local history covers every database anyway.
     exists = engine.con.execute("SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [database]).fetchall()
     if database != "SNOWFLAKE" and not exists:
         raise LocalEngineError(f"Database '{database}' does not exist or not authorized.")
-    args = _arguments(call)
+
+
+def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, call: exp.Anonymous) -> exp.Expr:
+    check_database(engine, database, FUNCTION)
+    args = arguments(call, FUNCTION)
     select = _union(engine)
     conditions: list[exp.Expr] = []
     if "TASK_NAME" in args:
@@ -137,11 +154,11 @@ def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, cal
     return outer.subquery(alias.this.copy() if isinstance(alias, exp.TableAlias) and alias.this else "TASK_HISTORY")
 
 
-def _arguments(call: exp.Anonymous) -> dict[str, exp.Expr]:
+def arguments(call: exp.Anonymous, function: str) -> dict[str, exp.Expr]:
     args: dict[str, exp.Expr] = {}
     for arg in call.expressions:
         if not isinstance(arg, exp.Kwarg):
-            raise LocalEngineError("TASK_HISTORY takes named arguments, e.g. TASK_HISTORY(TASK_NAME => 'MY_TASK').")
+            raise LocalEngineError(f"{function} takes named arguments, e.g. {function}(TASK_NAME => 'MY_TASK').")
         args[str(arg.this.name).upper()] = arg.expression
     return args
 
@@ -168,6 +185,7 @@ _SCHEDULED = {
     "SCHEDULED_TIME": "CAST(NEXT_RUN AS TIMESTAMP_LTZ)", "QUERY_START_TIME": "CAST(NULL AS TIMESTAMP_LTZ)",
     "COMPLETED_TIME": "CAST(NULL AS TIMESTAMP_LTZ)", "ROOT_TASK_ID": "CAST(TASK_UID AS VARCHAR)",
     "RUN_ID": "CAST(epoch_ms(NEXT_RUN) AS BIGINT)", "SCHEDULED_FROM": "'SCHEDULE'",
+    "RETURN_VALUE": "CAST(NULL AS VARCHAR)",
 }  # fmt: skip
 SCHEDULED_HORIZON = timedelta(days=8)
 

@@ -15,13 +15,21 @@ One run of one task:
    ``FAILED_AND_AUTO_SUSPENDED``.
 
 A graph run starts at its root; each started child runs once every one of its predecessors has
-``SUCCEEDED`` in the same graph run (Snowflake's default predecessor condition), in topological order.
+``SUCCEEDED`` in the same graph run (Snowflake's default predecessor condition), in topological order. The
+root's started finalizer (``FINALIZE = root``) runs last, once the rest has finished, whether a task failed or
+not (https://docs.snowflake.com/en/user-guide/tasks-graphs, "Finalizer task"); not when the root was skipped.
+
+While a task runs, :func:`running` says which (the task, its graph run, the value it set with
+``SYSTEM$SET_RETURN_VALUE``): :mod:`moviecdc.local.tasks.functions` answers ``SYSTEM$TASK_RUNTIME_INFO`` and
+``SYSTEM$GET_PREDECESSOR_RETURN_VALUE`` from it, and the ``RETURN_VALUE`` goes into the run's history row.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+import uuid
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -61,11 +69,36 @@ class GraphRun:
     next_run: datetime | None  # the root's next scheduled instant, or None to leave it as it is
     failures_before: int
     failed: bool = False
+    return_values: dict[ObjectName, str | None] = field(default_factory=dict)  # by task, this graph run's
 
     @property
     def run_id(self) -> int:
         """Snowflake's RUN_ID: the graph run's scheduled time in epoch milliseconds."""
         return int(self.scheduled.replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+    @property
+    def group_id(self) -> str:
+        """The graph run group's id (SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_RUN_GROUP_ID')): a UUID, stable
+        for one root and one scheduled instant."""
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"moviecdc-graph-run/{self.root.uid}/{self.run_id}"))
+
+
+@dataclass
+class RunningTask:
+    """The task run in progress, for the functions a task body can call."""
+
+    task: TaskDef
+    graph: GraphRun
+    tasks: dict[ObjectName, TaskDef]
+    return_value: str | None = None
+
+
+_RUNNING: weakref.WeakKeyDictionary[Engine, RunningTask] = weakref.WeakKeyDictionary()
+
+
+def running(engine: Engine) -> RunningTask | None:
+    """The task run the engine is executing now, or None outside a task run."""
+    return _RUNNING.get(engine)
 
 
 def run_graph(
@@ -79,11 +112,14 @@ def run_graph(
 ) -> dict[ObjectName, str]:
     """Run ``root`` and then its started descendants (from ``tasks``, or the catalog); return the outcomes."""
     graph = GraphRun(root, scheduled, source, next_run, root.failures)
-    outcomes = {root.name: _run_one(engine, graph, root, scheduled)}
     tasks = tasks if tasks is not None else task_catalog.load(engine)
+    outcomes = {root.name: _run_one(engine, graph, root, scheduled, tasks)}
     for task in descendants(tasks, root):
         if task.started and all(outcomes.get(p) == SUCCEEDED for p in task.predecessors):
-            outcomes[task.name] = _run_one(engine, graph, task, engine.clock.stamp())
+            outcomes[task.name] = _run_one(engine, graph, task, engine.clock.stamp(), tasks)
+    finalizer = next((t for t in tasks.values() if t.finalize == root.name), None)
+    if finalizer is not None and finalizer.started and outcomes[root.name] != SKIPPED:
+        outcomes[finalizer.name] = _run_one(engine, graph, finalizer, engine.clock.stamp(), tasks)
     return outcomes
 
 
@@ -114,15 +150,21 @@ def descendants(tasks: dict[ObjectName, TaskDef], root: TaskDef) -> list[TaskDef
     return ordered
 
 
-def _run_one(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime) -> str:
+def _run_one(
+    engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime, tasks: dict[ObjectName, TaskDef]
+) -> str:
     """One run, in the task's own database and schema: Snowflake runs a task's statement there, whatever the
     context of the session that created, resumed or executed it (CREATE TASK: unqualified names in the
     statement resolve in the task's schema)."""
-    with engine.context(task.name.database, task.name.schema):
-        return _run_in_context(engine, graph, task, scheduled)
+    current = _RUNNING[engine] = RunningTask(task, graph, tasks)
+    try:
+        with engine.context(task.name.database, task.name.schema):
+            return _run_in_context(engine, graph, task, scheduled, current)
+    finally:
+        _RUNNING.pop(engine, None)
 
 
-def _run_in_context(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime) -> str:
+def _run_in_context(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: datetime, current: RunningTask) -> str:
     started = engine.begin_statement()
     if task.condition is not None:
         try:
@@ -141,7 +183,8 @@ def _run_in_context(engine: Engine, graph: GraphRun, task: TaskDef, scheduled: d
         # transaction, as in Snowflake; any other body runs in one transaction with its history row.
         engine.run(task.definition)
         with engine.atomic():  # the body's own transaction, unless its statement was DDL (which commits)
-            _record(engine, graph, task, SUCCEEDED, scheduled=scheduled, started=started)
+            _record(engine, graph, task, SUCCEEDED, scheduled=scheduled, started=started, value=current.return_value)
+        graph.return_values[task.name] = current.return_value
         engine.end_transaction(commit=True)
     except Exception as error:  # recorded, never raised: a failed run is part of a task's life
         engine.end_transaction(commit=False)
@@ -221,10 +264,13 @@ def _record(
     code: str | None = None,
     message: str | None = None,
     suspend: bool = False,
+    value: str | None = None,
 ) -> None:
     """Write one history row and the root's new state, in the caller's transaction."""
     completed = engine.clock.stamp()
-    run = Run(task, graph.root.uid, state, scheduled, started, completed, graph.run_id, graph.source, code, message)
+    run = Run(
+        task, graph.root.uid, state, scheduled, started, completed, graph.run_id, graph.source, code, message, value
+    )
     task_catalog.record(engine.con, run)
     root = graph.root
     if task.uid == root.uid and graph.next_run is not None:

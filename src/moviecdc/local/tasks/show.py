@@ -46,7 +46,17 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
-def _show_row(task: TaskDef) -> tuple[object, ...]:
+def _relations(task: TaskDef, finalizer: TaskDef | None) -> str:
+    """SHOW TASKS' task_relations: the predecessors, and a root's finalizer or a finalizer's root."""
+    relations: dict[str, object] = {"Predecessors": [p.display for p in task.predecessors]}
+    if finalizer is not None:
+        relations["FinalizerTask"] = finalizer.name.display
+    if task.finalize is not None:
+        relations["FinalizedRootTask"] = task.finalize.display
+    return json.dumps(relations)
+
+
+def _show_row(task: TaskDef, finalizer: TaskDef | None = None) -> tuple[object, ...]:
     predecessors = [p.display for p in task.predecessors]
     props = task.properties
     return (
@@ -54,13 +64,15 @@ def _show_row(task: TaskDef) -> tuple[object, ...]:
         task.comment, task.warehouse, task.schedule, json.dumps(predecessors, indent=2) if predecessors else "[]",
         task.state, task.definition, task.condition, props.get("ALLOW_OVERLAPPING_EXECUTION", "FALSE").lower(),
         props.get("ERROR_INTEGRATION", "null"), _utc(task.last_committed_on), _utc(task.last_suspended_on), "ROLE",
-        props.get("CONFIG"), None, json.dumps({"Predecessors": predecessors}), task.last_suspended_reason,
+        props.get("CONFIG"), None, _relations(task, finalizer), task.last_suspended_reason,
     )  # fmt: skip
 
 
-def _show_result(tasks: list[TaskDef], *, terse: bool = False) -> Result:
+def _show_result(tasks: list[TaskDef], every: dict[ObjectName, TaskDef], *, terse: bool = False) -> Result:
     ordered = sorted(tasks, key=lambda t: (t.name.database, t.name.schema, t.name.name))
-    result = from_records([c for c, _ in SHOW_COLUMNS], [_show_row(t) for t in ordered], [t for _, t in SHOW_COLUMNS])
+    finalizers = {t.finalize: t for t in every.values() if t.finalize is not None}
+    rows = [_show_row(t, finalizers.get(t.name)) for t in ordered]
+    result = from_records([c for c, _ in SHOW_COLUMNS], rows, [t for _, t in SHOW_COLUMNS])
     if not terse:
         return result
     table = result.table.append_column("kind", pa.nulls(result.table.num_rows, pa.string()))
@@ -71,12 +83,9 @@ def show(engine: Engine, statement: Statement) -> Result:
     """SHOW [TERSE] TASKS [LIKE '…'] [IN ACCOUNT | DATABASE [db] | [SCHEMA] [s]] [STARTS WITH '…'] [ROOT ONLY]
     [LIMIT n]."""
     found = parse_show(engine, statement.text, ("TASKS",), extra=("ROOT", "ONLY"))
-    selected = [
-        task
-        for task in task_catalog.load(engine).values()
-        if found.matches(task.name) and (not found.extra or task.is_root)
-    ]
-    result = _show_result(selected, terse=found.terse)
+    every = task_catalog.load(engine)
+    selected = [task for task in every.values() if found.matches(task.name) and (not found.extra or task.is_root)]
+    result = _show_result(selected, every, terse=found.terse)
     return result if found.limit is None else Result(result.table.slice(0, found.limit))
 
 
@@ -86,7 +95,8 @@ def describe(engine: Engine, statement: Statement) -> Result:
         t.expect("DESC")
     t.expect("TASK")
     name = t.name(engine)
-    task = task_catalog.load(engine).get(name)
+    every = task_catalog.load(engine)
+    task = every.get(name)
     if task is None:
         raise missing(name)
-    return _show_result([task])
+    return _show_result([task], every)

@@ -1,4 +1,4 @@
-"""Tasks: CREATE / ALTER … RESUME | SUSPEND / DROP / EXECUTE / SHOW / DESCRIBE TASK.
+"""Tasks: CREATE / DROP / EXECUTE TASK (ALTER TASK: :mod:`.alter`; SHOW / DESCRIBE TASK: :mod:`.show`).
 
 A task is created suspended and runs on its schedule once resumed (:mod:`moviecdc.local.scheduler` runs
 it when the clock reaches its next instant); :mod:`moviecdc.local.tasks.runs` runs one graph run;
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core import catalog
-from moviecdc.local.core.names import ObjectName, display_part, take_name
+from moviecdc.local.core.names import display_part, take_name
 from moviecdc.local.core.results import SUCCESS, Result, status
 from moviecdc.local.core.tokens import Tokens
 from moviecdc.local.ordinary.statements import run_parsed
@@ -32,44 +32,18 @@ from moviecdc.local.tasks import catalog as task_catalog
 from moviecdc.local.tasks import show as task_show
 from moviecdc.local.tasks.catalog import (
     CHILD_BECAME_ROOT,
+    DEFAULT_SUSPEND_AFTER_FAILURES,
     FROM_EXECUTE,
-    STARTED,
     SUSPENDED,
-    USER_SUSPENDED,
     TaskDef,
 )
-from moviecdc.local.tasks.ddl import CreateTask, parse_create
+from moviecdc.local.tasks.ddl import CreateTask, apply_settings, parse_create
+from moviecdc.local.tasks.graph import MUST_SUSPEND, check_graph, graph_unlocked
 from moviecdc.local.tasks.runs import run_graph
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
     from moviecdc.local.core.router import Statement
-
-# Snowflake's wording (https://docs.snowflake.com/en/sql-reference/sql/create-or-alter).
-MUST_SUSPEND = "You must suspend a task before you can alter it."
-
-
-def root_of(tasks: dict[ObjectName, TaskDef], task: TaskDef) -> TaskDef:
-    """The root of ``task``'s graph (``task`` itself when it has no predecessors)."""
-    seen = {task.name}
-    while task.predecessors:
-        parent = tasks.get(task.predecessors[0])
-        if parent is None or parent.name in seen:
-            return task
-        seen.add(parent.name)
-        task = parent
-    return task
-
-
-def _graph_unlocked(tasks: dict[ObjectName, TaskDef], task: TaskDef) -> None:
-    """Snowflake changes a task graph only while its root is suspended."""
-    root = root_of(tasks, task)
-    if root.name != task.name and root.started:
-        raise LocalEngineError(
-            f"Unable to update graph with root task {root.name.display} since that root task is not suspended. "
-            f"Run ALTER TASK {root.name.display} SUSPEND first."
-        )
-
 
 # -- CREATE TASK -----------------------------------------------------------------------------------------
 
@@ -98,9 +72,9 @@ def create(engine: Engine, statement: Statement) -> Result:
                     f"Cannot alter task {name.display}: it is started. {MUST_SUSPEND} "
                     f"Run ALTER TASK {name.display} SUSPEND, then CREATE OR ALTER TASK, then ALTER TASK … RESUME."
                 )
-            _graph_unlocked(tasks, existing)
+            graph_unlocked(tasks, existing)
         task = _defined(engine, spec, existing if spec.or_alter else None)
-        _check_graph(tasks, task)
+        check_graph(tasks, task)
         if existing is not None and not spec.or_alter:
             task_catalog.delete(engine, existing)
         task_catalog.save(engine, task)
@@ -111,101 +85,21 @@ def create(engine: Engine, statement: Statement) -> Result:
 
 
 def _defined(engine: Engine, spec: CreateTask, existing: TaskDef | None) -> TaskDef:
-    """The task a CREATE describes; CREATE OR ALTER keeps the state, creation time and history of ``existing``."""
+    """The task a CREATE describes; CREATE OR ALTER keeps the state, creation time and history of ``existing``
+    (clauses it omits are unset)."""
     now = engine.now()
     base = existing or TaskDef(
         uid=catalog.next_uid(engine.con, spec.name.database), name=spec.name, definition="", created_on=now
     )
-    return replace(
-        base,
-        definition=spec.definition,
-        warehouse=spec.warehouse,
-        schedule=spec.schedule.text if spec.schedule is not None else None,
-        predecessors=spec.predecessors,
-        condition=spec.condition,
-        suspend_after_failures=spec.suspend_after_failures,
-        properties=spec.properties,
-        comment=spec.comment,
-        last_committed_on=now,
-    )
-
-
-def _check_graph(tasks: dict[ObjectName, TaskDef], task: TaskDef) -> None:
-    """Predecessors exist, share the task's schema and root, form no cycle; the graph's root is suspended."""
-    graph = {**tasks, task.name: task}
-    roots = set()
-    for parent_name in task.predecessors:
-        parent = tasks.get(parent_name)
-        if parent is None or parent_name == task.name:
-            raise LocalEngineError(
-                f"SQL compilation error: Task '{parent_name.display}' (in AFTER) does not exist or not authorized."
-            )
-        if (parent_name.database, parent_name.schema) != (task.name.database, task.name.schema):
-            raise LocalEngineError(
-                f"Task {task.name.display} and its predecessor {parent_name.display} must be in the same schema."
-            )
-        _no_cycle(graph, task, parent)
-        roots.add(root_of(graph, parent).name)
-    if len(roots) > 1:
-        names = ", ".join(sorted(r.display for r in roots))
-        raise LocalEngineError(f"Task {task.name.display} would join task graphs {names}; a graph has one root.")
-    _graph_unlocked(graph, task)
-
-
-def _no_cycle(graph: dict[ObjectName, TaskDef], task: TaskDef, parent: TaskDef) -> None:
-    stack, seen = [parent], set()
-    while stack:
-        current = stack.pop()
-        if current.name == task.name:
-            raise LocalEngineError(f"Task {task.name.display} would be its own predecessor (a cycle in AFTER).")
-        if current.name in seen:
-            continue
-        seen.add(current.name)
-        stack.extend(graph[p] for p in current.predecessors if p in graph)
+    fresh = replace(
+        base, definition=spec.definition, warehouse=None, schedule=None, predecessors=spec.predecessors,
+        condition=spec.condition, suspend_after_failures=DEFAULT_SUSPEND_AFTER_FAILURES, properties={}, comment=None,
+        session_parameters={}, finalize=spec.finalize, last_committed_on=now,
+    )  # fmt: skip
+    return apply_settings(fresh, spec.values)
 
 
 # -- ALTER / DROP / EXECUTE ------------------------------------------------------------------------------
-
-
-def alter(engine: Engine, statement: Statement) -> Result:
-    """ALTER TASK [IF EXISTS] name RESUME | SUSPEND."""
-    t = Tokens(statement.text)
-    t.expect("ALTER")
-    t.expect("TASK")
-    if_exists = t.accept("IF", "EXISTS")
-    name = t.name(engine)
-    action = t.value().text.upper() if not t.done else ""
-    if action not in ("RESUME", "SUSPEND") or not t.done:
-        raise UnsupportedSqlError(
-            f"ALTER TASK … {action or '(nothing)'} is not supported by the local engine; only RESUME and SUSPEND "
-            "are. Change a task with CREATE OR ALTER TASK (suspend it first)."
-        )
-    engine.implicit_commit()
-    tasks = task_catalog.load(engine)
-    task = tasks.get(name)
-    if task is None:
-        if if_exists:
-            return status(SUCCESS)
-        raise task_show.missing(name)
-    now = engine.now()
-    changed = task
-    if action == "RESUME" and not task.started:
-        _graph_unlocked(tasks, task)
-        schedule = task.parsed_schedule
-        # The interval counts from the clock's instant, not from the statement's microsecond-bumped stamp.
-        resumed = engine.clock.now()
-        first = schedule.first_run(resumed=resumed) if schedule is not None and task.is_root else None
-        changed = replace(task, state=STARTED, failures=0, next_run=first)
-    elif action == "SUSPEND" and task.started:
-        _graph_unlocked(tasks, task)
-        changed = replace(
-            task, state=SUSPENDED, next_run=None, last_suspended_on=now, last_suspended_reason=USER_SUSPENDED
-        )
-    if changed != task:
-        with engine.atomic():
-            task_catalog.save(engine, changed)
-        engine.invalidate()
-    return status(SUCCESS)
 
 
 def drop(engine: Engine, statement: Statement) -> Result:
@@ -225,13 +119,17 @@ def drop(engine: Engine, statement: Statement) -> Result:
         if if_exists:
             return status(f"Drop statement executed successfully ({label} already dropped).")
         raise task_show.missing(name)
-    _graph_unlocked(tasks, task)
+    graph_unlocked(tasks, task)
     now = engine.now()
     with engine.atomic():
         task_catalog.delete(engine, task)
         for child in tasks.values():
-            if name in child.predecessors:
-                changed = replace(child, predecessors=tuple(p for p in child.predecessors if p != name))
+            if name in child.predecessors or child.finalize == name:
+                # a child left without predecessors, or the finalizer of a dropped root, stands alone, suspended
+                changed = replace(
+                    child, predecessors=tuple(p for p in child.predecessors if p != name),
+                    finalize=None if child.finalize == name else child.finalize,
+                )  # fmt: skip
                 if changed.is_root:
                     changed = replace(
                         changed, state=SUSPENDED, next_run=None, last_suspended_on=now,
@@ -259,6 +157,11 @@ def execute(engine: Engine, statement: Statement) -> Result:
     task = tasks.get(name)
     if task is None:
         raise task_show.missing(name)
+    if task.finalize is not None:
+        raise LocalEngineError(
+            f"Cannot execute task {name.display}: it is the finalizer of {task.finalize.display}, and runs when a "
+            f"graph run of {task.finalize.display} ends. Execute the root task."
+        )
     if not task.is_root:
         raise LocalEngineError(
             f"Cannot execute task {name.display}: EXECUTE TASK runs a standalone task or the root of a task graph, "
