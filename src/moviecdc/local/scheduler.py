@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -28,11 +29,13 @@ from moviecdc.errors import LocalEngineError
 from moviecdc.local.core.engine import quiet
 from moviecdc.local.dynamic_tables import catalog as dynamic_catalog
 from moviecdc.local.dynamic_tables import graph as dynamic_graph
+from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import refresh
 from moviecdc.local.dynamic_tables import runs as refresh_runs
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.dynamic_tables.catalog import RefreshRecord
 from moviecdc.local.tasks import catalog as task_catalog
+from moviecdc.local.tasks import history as task_history
 from moviecdc.local.tasks import runs as task_runs
 from moviecdc.local.tasks.catalog import FROM_SCHEDULE, SKIPPED, Run, TaskDef
 from moviecdc.local.tasks.runs import run_graph
@@ -270,6 +273,30 @@ def advance(engine: Engine, until: datetime) -> None:
         )
     run_until(engine, until)
     engine.clock.advance_to(until)
+    trim_history(engine)
+
+
+_TRIMMED: weakref.WeakKeyDictionary[Engine, datetime] = weakref.WeakKeyDictionary()
+_TRIM_EVERY = timedelta(days=1)
+
+
+def trim_history(engine: Engine) -> None:
+    """Delete history rows the table functions can no longer return: TASK_HISTORY gives the past 7 days of runs
+    (https://docs.snowflake.com/en/sql-reference/functions/task_history) and DYNAMIC_TABLE_REFRESH_HISTORY the
+    refreshes with a DATA_TIMESTAMP in the past 7 days
+    (https://docs.snowflake.com/en/sql-reference/functions/dynamic_table_refresh_history). The functions filter
+    by those windows themselves; this bounds what is stored, at most once per simulated day (a long-running
+    session keeps about 8 days). The engine side only: ``Pipeline.compact`` is the pipeline's own tool."""
+    now = engine.clock.now()
+    last = _TRIMMED.get(engine)
+    if last is not None and now - last < _TRIM_EVERY:
+        return
+    _TRIMMED[engine] = now
+    if last is None:
+        return  # a session's first advance: nothing it wrote can be old yet; a reopened folder trims a day later
+    with engine.atomic():
+        task_catalog.forget_history_before(engine, now - task_history.RETENTION)
+        dynamic_catalog.forget_history_before(engine, now - dynamic_history.RETENTION)
 
 
 def on_open(engine: Engine) -> None:
