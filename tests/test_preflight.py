@@ -217,16 +217,56 @@ def test_deploy_can_skip_the_preflight(mocker: MockerFixture) -> None:
     assert sent(session) == [s.sql for s in pipeline.plan()]
 
 
-def test_on_the_local_engine_access_control_is_not_enforced() -> None:
+def test_on_the_local_engine_the_default_role_owns_everything() -> None:
     with LocalSession() as session:
         report = Pipeline(session).check()
         assert report.ok
         assert not report.enforced
+        assert report.role == "ACCOUNTADMIN"
         assert str(report) == (
-            "check: passed; the local engine (LocalSession) does not enforce access control, so there is nothing "
-            "to check; against Snowflake this checks the role's grants"
+            "check: passed; on the local engine (LocalSession) the current role is the default ACCOUNTADMIN, which "
+            "owns everything it works with; after USE ROLE <role> this checks the grants recorded locally, as "
+            "against Snowflake"
         )
         Pipeline(session).deploy()  # the preflight passes, the deploy runs
+
+
+def test_on_the_local_engine_a_role_of_the_users_is_checked_against_the_recorded_grants() -> None:
+    """The grants recorded by GRANT, read back with SHOW GRANTS TO ROLE, as on Snowflake
+    (https://docs.snowflake.com/en/sql-reference/sql/show-grants)."""
+    with LocalSession() as session:
+        for statement in (
+            "CREATE DATABASE MOVIES",
+            "CREATE ROLE DEPLOYER",
+            "GRANT USAGE ON WAREHOUSE COMPUTE_WH TO ROLE DEPLOYER",
+            "GRANT USAGE ON DATABASE MOVIES TO ROLE DEPLOYER",
+            "GRANT USAGE ON SCHEMA MOVIES.PUBLIC TO ROLE DEPLOYER",
+            "GRANT CREATE TABLE, CREATE STREAM ON SCHEMA MOVIES.PUBLIC TO ROLE DEPLOYER",
+            "GRANT CREATE DATABASE ON ACCOUNT TO ROLE DEPLOYER",
+            "USE ROLE DEPLOYER",
+        ):
+            session.sql(statement).collect()
+        report = Pipeline(session).check()
+        assert report.enforced
+        assert not report.ok
+        assert report.role == "DEPLOYER"
+        assert report.roles == ("DEPLOYER", "PUBLIC")
+        assert [(r.privilege, r.kind, r.parts) for r in report.missing] == [
+            ("CREATE TASK", "SCHEMA", ("MOVIES", "PUBLIC")),
+            ("CREATE DYNAMIC TABLE", "SCHEMA", ("MOVIES", "PUBLIC")),
+            ("EXECUTE TASK", "ACCOUNT", ()),
+        ]
+        assert report.grants == [
+            'GRANT CREATE TASK, CREATE DYNAMIC TABLE ON SCHEMA "MOVIES"."PUBLIC" TO ROLE "DEPLOYER"',
+            'GRANT EXECUTE TASK ON ACCOUNT TO ROLE "DEPLOYER"',
+        ]
+        with pytest.raises(PreflightError):
+            Pipeline(session).deploy()
+        session.sql("USE ROLE ACCOUNTADMIN").collect()
+        for statement in report.grants:  # what the report says an administrator runs
+            session.sql(statement).collect()
+        session.sql("USE ROLE DEPLOYER").collect()
+        assert Pipeline(session).check().ok
 
 
 def test_cli_check_prints_the_grants_and_exits_2(
@@ -254,4 +294,4 @@ def test_cli_check_prints_the_grants_and_exits_2(
 
 def test_cli_check_on_the_local_engine(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
-    assert capsys.readouterr().out.startswith("check: passed; the local engine (LocalSession) does not enforce")
+    assert capsys.readouterr().out.startswith("check: passed; on the local engine (LocalSession) the current role")

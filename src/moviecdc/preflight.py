@@ -26,8 +26,11 @@ What Snowflake documents and this module relies on:
 Not checked (documented in docs/snowflake_setup.md): objects of the pipeline that already exist but are owned
 by another role, privileges held through database roles, and managed-access schemas.
 
-On ``LocalSession`` nothing is checked: the embedded engine does not enforce access control, so the report
-says so and passes.
+On ``LocalSession`` the check reads the roles and grants the engine records (``CREATE ROLE``, ``GRANT``, ``USE
+ROLE``; ``SHOW GRANTS`` answers from them) with the same queries as on Snowflake, so a missing privilege is
+reported with its exact GRANT offline. With the engine's default role, ACCOUNTADMIN (a fresh session is a trial
+account's first user), the role owns everything it works with: the report passes and says so. The engine itself
+still does not enforce access control (docs/local_engine.md): the check is the only place local grants count.
 """
 
 from __future__ import annotations
@@ -47,9 +50,10 @@ MAX_ROLES = 100  # a bound on the hierarchy walk (one SHOW GRANTS per role)
 SCHEMA_PRIVILEGES = ("CREATE TABLE", "CREATE STREAM", "CREATE TASK", "CREATE DYNAMIC TABLE")
 
 LOCAL_NOTE = (
-    "the local engine (LocalSession) does not enforce access control, so there is nothing to check; "
-    "against Snowflake this checks the role's grants"
+    "on the local engine (LocalSession) the current role is the default ACCOUNTADMIN, which owns everything it "
+    "works with; after USE ROLE <role> this checks the grants recorded locally, as against Snowflake"
 )
+LOCAL_DEFAULT_ROLE = "ACCOUNTADMIN"
 
 
 @dataclass(frozen=True)
@@ -129,14 +133,14 @@ def is_local(session: object) -> bool:
 
 def run_check(session: Any, config: PipelineConfig) -> CheckReport:
     """Read the role's grants and compare them with what deploying ``config`` needs. Read-only."""
-    if is_local(session):
-        return CheckReport(role=None, warehouse=None, enforced=False, notes=(LOCAL_NOTE,))
 
     def query(text: str) -> list[dict[str, Any]]:
         return [fields(row) for row in session.sql(text).collect()]
 
     context = query(sql.current_context())[0]
     role, warehouse = _text(context.get("role")), _text(context.get("warehouse"))
+    if is_local(session) and role == LOCAL_DEFAULT_ROLE:
+        return CheckReport(role=role, warehouse=warehouse, enforced=False, notes=(LOCAL_NOTE,))
     if role is None:
         return CheckReport(
             None,

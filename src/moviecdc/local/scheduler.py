@@ -20,20 +20,31 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.core.engine import quiet
+from moviecdc.local.dynamic_tables import catalog as dynamic_catalog
+from moviecdc.local.dynamic_tables import graph as dynamic_graph
+from moviecdc.local.dynamic_tables import history as dynamic_history
+from moviecdc.local.dynamic_tables import refresh
+from moviecdc.local.dynamic_tables import runs as refresh_runs
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
+from moviecdc.local.dynamic_tables.catalog import RefreshRecord
 from moviecdc.local.tasks import catalog as task_catalog
-from moviecdc.local.tasks.catalog import FROM_SCHEDULE, TaskDef
+from moviecdc.local.tasks import history as task_history
+from moviecdc.local.tasks import runs as task_runs
+from moviecdc.local.tasks.catalog import FROM_SCHEDULE, SKIPPED, Run, TaskDef
 from moviecdc.local.tasks.runs import run_graph
 
 if TYPE_CHECKING:
+    from moviecdc.local.core.catalog import StreamDef
     from moviecdc.local.core.engine import Engine
     from moviecdc.local.core.names import ObjectName
+    from moviecdc.local.dynamic_tables.catalog import DynamicTable
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +75,13 @@ def next_due(engine: Engine) -> datetime | None:
 
 
 def run_until(engine: Engine, until: datetime) -> None:
-    """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties)."""
+    """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties).
+
+    On the manual clock, a stretch of work that would change nothing is recorded in bulk instead of run
+    (:func:`_skip_idle`); the loop then carries on with the first work that must run.
+    """
     done: set[tuple[str, object, datetime]] = set()
+    wait, backoff = 0, 1  # after a look for idle time that found none, the next few instants run without one
     while True:
         tasks = task_catalog.load(engine)
         task_due, roots = _roots_due(tasks)
@@ -73,6 +89,12 @@ def run_until(engine: Engine, until: datetime) -> None:
         due = min((t for t in (task_due, refresh_due) if t is not None), default=None)
         if due is None or due > until:
             return
+        if SKIP_IDLE and not engine.clock.realtime and wait == 0:
+            if _skip_idle(engine, tasks, until):
+                backoff = 1
+                continue
+            wait, backoff = backoff, min(backoff * 2, _MAX_BACKOFF)
+        wait = max(wait - 1, 0)
         if not engine.clock.realtime:
             engine.clock.advance_to(due)
         if task_due is not None and task_due <= due:
@@ -86,6 +108,151 @@ def run_until(engine: Engine, until: datetime) -> None:
         else:
             _once(done, ("refresh", None, due))
             _refresh(engine, due)
+
+
+# -- idle time ---------------------------------------------------------------------------------------------
+#
+# An idle pipeline still has work every minute: the ingest task wakes, finds its stream empty and is SKIPPED;
+# Gold falls due and refreshes with nothing new (NO_DATA), its DOWNSTREAM Silver with it. Run one by one, a
+# day of it is ~22,000 DuckDB statements. :func:`_skip_idle` walks the same schedule in memory instead, with
+# the same clock (so every stamp, SCHEDULED_TIME, COMPLETED_TIME, DATA_TIMESTAMP is the one the runs would
+# have taken), as long as each piece of work is known to change nothing:
+#
+# - a root task whose WHEN is only SYSTEM$STREAM_HAS_DATA (with AND/OR/NOT/TRUE/FALSE) and is FALSE now
+#   (tasks.runs.skips): its run is a SKIPPED row, its children do not run. Nothing the stretch does writes a
+#   stream's table, so the condition stays FALSE. A task without WHEN, or with any other WHEN, runs for real:
+#   the stretch ends before it;
+# - a refresh whose tables (the due ones and every table they read) would all find nothing new
+#   (dynamic_tables.refresh.idle): NO_DATA rows; the stretch ends before any other refresh.
+#
+# Then it writes what the runs would have written, in one transaction: the history rows in bulk (one INSERT …
+# SELECT per history table), the tasks' next runs, the tables' DATA_TIMESTAMP and lag base, and the offsets the
+# first NO_DATA refresh would have moved. tests/local/test_idle_skip.py compares it row for row with a
+# minute-by-minute advance.
+
+SKIP_IDLE = True  # tests set it False to get the minute-by-minute reference
+_WORTH_IT = 4  # fewer due instants than this before ``until``: running them costs less than planning
+_MAX_BACKOFF = 16  # under load (no idle time found), look again at most every this many instants
+
+
+def _skip_idle(engine: Engine, tasks: dict[ObjectName, TaskDef], until: datetime) -> bool:
+    """Record in bulk the idle work due up to ``until``, from the first due instant on, while it stays idle;
+    True when it recorded anything (the clock then reads the last instant it covered)."""
+    if _instants(tasks, dynamic_tables.cached_tables(engine), until, _WORTH_IT) < _WORTH_IT:
+        return False
+    stretch = _IdleStretch(engine, tasks, dynamic_catalog.load(engine))
+    while stretch.step(until):
+        pass
+    return stretch.write()
+
+
+class _IdleStretch:
+    """The scheduler's loop over idle work, on in-memory copies of the tasks and dynamic tables."""
+
+    def __init__(self, engine: Engine, tasks: dict[ObjectName, TaskDef], tables: dict[ObjectName, DynamicTable]):
+        self.engine = engine
+        self.tasks, self.tables = dict(tasks), dict(tables)
+        self._tasks_before, self._tables_before = tasks, tables
+        self._skips: dict[ObjectName, bool] = {}  # root task -> its run would be SKIPPED
+        self._idle: dict[ObjectName, list[tuple[StreamDef, int]] | None] = {}  # table -> NO_DATA (offsets) or None
+        self.runs: list[Run] = []
+        self.refreshes: list[RefreshRecord] = []
+
+    def step(self, until: datetime) -> bool:
+        """Record the work of the next due instant if it is idle; False at ``until`` or at work that must run."""
+        task_due, roots = _roots_due(self.tasks)
+        times = (dynamic_graph.due(t, self.tables) for t in self.tables.values())
+        refresh_due = min((t for t in times if t is not None), default=None)
+        due = min((t for t in (task_due, refresh_due) if t is not None), default=None)
+        if due is None or due > until:
+            return False
+        if task_due is not None and task_due <= due:
+            return self._skipped_runs(roots, due)
+        return self._no_data_refreshes(due)
+
+    def _skipped_runs(self, roots: list[TaskDef], due: datetime) -> bool:
+        for root in roots:
+            if root.name not in self._skips:
+                self._skips[root.name] = _alone(root, self.tasks) and task_runs.skips(self.engine, root)
+        if not all(self._skips[root.name] for root in roots):
+            return False
+        engine = self.engine
+        engine.clock.advance_to(due)
+        for root in roots:  # as tasks.runs does: one stamp starts the run, the next records it
+            engine.begin_statement()
+            completed = engine.clock.stamp()
+            self.runs.append(Run(root, root.uid, SKIPPED, due, None, completed, _run_id(due), FROM_SCHEDULE))
+            schedule = root.parsed_schedule
+            assert schedule is not None
+            self.tasks[root.name] = replace(root, next_run=schedule.run_after(due))
+        return True
+
+    def _no_data_refreshes(self, due: datetime) -> bool:
+        tables = self.tables
+        ready = [t for t in tables.values() if (at := dynamic_graph.due(t, tables)) is not None and at <= due]
+        batch = dynamic_graph.with_upstream(ready, tables)
+        for table in batch:
+            if table.name not in self._idle:
+                self._idle[table.name] = refresh.idle(self.engine, table)
+        if any(self._idle[table.name] is None for table in batch):
+            return False
+        self.engine.clock.advance_to(due)
+        stamp = self.engine.begin_statement()  # as _refresh and dynamic_tables.runs do: one stamp for the batch
+        for old in batch:
+            base = refresh_runs.lag_base(stamp, due, old.lag_seconds)
+            new = old.with_(data_timestamp=stamp, lag_base=base, initialized=True, consecutive_failures=0)
+            tables[new.name] = new
+            self.refreshes.append(
+                RefreshRecord(new, "SUCCEEDED", None, "NO_DATA", "SCHEDULED", stamp, stamp, stamp, 0, 0)
+            )
+        return True
+
+    def write(self) -> bool:
+        """Write what the skipped work would have written, in one transaction; False if there was none."""
+        if not self.runs and not self.refreshes:
+            return False
+        engine = self.engine
+        with engine.atomic():
+            task_catalog.record_many(engine, self.runs)
+            for name, task in self.tasks.items():
+                if task is not self._tasks_before[name]:
+                    task_catalog.save(engine, task)
+            dynamic_catalog.record_many(engine, self.refreshes)
+            for name, table in self.tables.items():
+                if table is not self._tables_before[name]:
+                    dynamic_catalog.save_state(engine.con, table)
+                    for stream, offset in self._idle[name] or ():
+                        engine.advance_stream(stream, offset)
+        dynamic_tables.forget(engine)
+        return True
+
+
+def _instants(
+    tasks: dict[ObjectName, TaskDef], tables: dict[ObjectName, DynamicTable], until: datetime, enough: int
+) -> int:
+    """How many task runs and refreshes fall due up to ``until`` (counting stops at ``enough``), assuming each
+    time-lagged table refreshes every lag."""
+    count = 0
+    for task in tasks.values():
+        schedule = task.parsed_schedule
+        at = task.next_run if task.started and task.is_root else None
+        while schedule is not None and at is not None and at <= until and count < enough:
+            count, at = count + 1, schedule.run_after(at)
+    for table in tables.values():
+        at = dynamic_graph.due(table, tables)
+        while at is not None and table.lag_seconds and at <= until and count < enough:
+            count, at = count + 1, at + timedelta(seconds=table.lag_seconds)
+    return count
+
+
+def _alone(root: TaskDef, tasks: dict[ObjectName, TaskDef]) -> bool:
+    """No finalizer hangs on ``root`` (a finalizer runs after a graph run: this skip does not model it). A child
+    needs no check: children of a SKIPPED root do not run."""
+    return not any(getattr(task, "finalize", None) == root.name for task in tasks.values())
+
+
+def _run_id(scheduled: datetime) -> int:
+    return int(scheduled.replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def _once(done: set[tuple[str, object, datetime]], key: tuple[str, object, datetime]) -> None:
@@ -106,6 +273,30 @@ def advance(engine: Engine, until: datetime) -> None:
         )
     run_until(engine, until)
     engine.clock.advance_to(until)
+    trim_history(engine)
+
+
+_TRIMMED: weakref.WeakKeyDictionary[Engine, datetime] = weakref.WeakKeyDictionary()
+_TRIM_EVERY = timedelta(days=1)
+
+
+def trim_history(engine: Engine) -> None:
+    """Delete history rows the table functions can no longer return: TASK_HISTORY gives the past 7 days of runs
+    (https://docs.snowflake.com/en/sql-reference/functions/task_history) and DYNAMIC_TABLE_REFRESH_HISTORY the
+    refreshes with a DATA_TIMESTAMP in the past 7 days
+    (https://docs.snowflake.com/en/sql-reference/functions/dynamic_table_refresh_history). The functions filter
+    by those windows themselves; this bounds what is stored, at most once per simulated day (a long-running
+    session keeps about 8 days). The engine side only: ``Pipeline.compact`` is the pipeline's own tool."""
+    now = engine.clock.now()
+    last = _TRIMMED.get(engine)
+    if last is not None and now - last < _TRIM_EVERY:
+        return
+    _TRIMMED[engine] = now
+    if last is None:
+        return  # a session's first advance: nothing it wrote can be old yet; a reopened folder trims a day later
+    with engine.atomic():
+        task_catalog.forget_history_before(engine, now - task_history.RETENTION)
+        dynamic_catalog.forget_history_before(engine, now - dynamic_history.RETENTION)
 
 
 def on_open(engine: Engine) -> None:

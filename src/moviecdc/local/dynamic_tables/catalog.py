@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 
 from moviecdc.local.core.catalog import hidden
-from moviecdc.local.core.names import ObjectName
+from moviecdc.local.core.names import ObjectName, quote
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -194,3 +195,54 @@ def record(con: duckdb.DuckDBPyConnection, entry: RefreshRecord) -> None:
             entry.inserted, entry.deleted,
         ],
     )  # fmt: skip
+
+
+_HISTORY_COLUMNS = (
+    "DT_UID", "DATABASE_NAME", "SCHEMA_NAME", "NAME", "STATE", "STATE_MESSAGE", "REFRESH_ACTION", "REFRESH_TRIGGER",
+    "DATA_TIMESTAMP", "REFRESH_START_TIME", "REFRESH_END_TIME", "TARGET_LAG_SEC", "ROWS_INSERTED", "ROWS_DELETED",
+)  # fmt: skip
+
+
+def record_many(engine: Engine, entries: list[RefreshRecord]) -> None:
+    """Append many history rows at once, in order: one ``INSERT … SELECT`` per database over an Arrow table,
+    numbered after the history's last REFRESH_ID (the scheduler's idle-time skip writes its NO_DATA refreshes
+    this way). Same rows as :func:`record` each."""
+    by_database: dict[str, list[RefreshRecord]] = {}
+    for entry in entries:
+        by_database.setdefault(entry.table.database, []).append(entry)
+    for database, batch in by_database.items():
+        values = [
+            list(range(1, len(batch) + 1)), [e.table.uid for e in batch], [database] * len(batch),
+            [e.table.name.schema for e in batch], [e.table.name.name for e in batch], [e.state for e in batch],
+            [e.message for e in batch], [e.action for e in batch], [e.trigger for e in batch],
+            [e.data_timestamp for e in batch], [e.start for e in batch], [e.end for e in batch],
+            [e.table.lag_seconds for e in batch], [e.inserted for e in batch], [e.deleted for e in batch],
+        ]  # fmt: skip
+        types = (
+            pa.int64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
+            pa.string(), pa.timestamp("us"), pa.timestamp("us"), pa.timestamp("us"), pa.int64(), pa.int64(), pa.int64(),
+        )  # fmt: skip
+        table = pa.table(
+            [pa.array(v, type=t) for v, t in zip(values, types, strict=True)], names=("N", *_HISTORY_COLUMNS)
+        )
+        history = hidden(database, "DYNAMIC_TABLE_REFRESHES").sql
+        name = engine.register(table)
+        try:
+            columns = ", ".join(_HISTORY_COLUMNS)
+            engine.con.execute(
+                f"INSERT INTO {history} (REFRESH_ID, {columns}) SELECT "
+                f"(SELECT coalesce(max(REFRESH_ID), 0) FROM {history}) + N, {columns} FROM {quote(name)} ORDER BY N"
+            )
+        finally:
+            engine.unregister(name)
+
+
+def forget_history_before(engine: Engine, instant: datetime) -> None:
+    """Delete the refreshes whose DATA_TIMESTAMP (or, without one, start) is before ``instant``
+    (DYNAMIC_TABLE_REFRESH_HISTORY returns the past 7 days only)."""
+    for db in databases(engine):
+        engine.con.execute(
+            f"DELETE FROM {hidden(db, 'DYNAMIC_TABLE_REFRESHES').sql} "
+            "WHERE coalesce(DATA_TIMESTAMP, REFRESH_START_TIME) < ?",
+            [instant],
+        )

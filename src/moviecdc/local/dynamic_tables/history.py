@@ -61,6 +61,7 @@ _COLUMNS = (
     ("TARGET_LAG_SEC", "TARGET_LAG_SEC", "BIGINT"),
 )
 _ORDER = "_MOVIECDC_ORDER"
+RETENTION = timedelta(days=7)  # refreshes older than this are never returned (and are deleted: scheduler.py)
 
 # The temporary tables a statement's calls were answered from; dropped when the next statement rewrites.
 _ANSWERS: weakref.WeakKeyDictionary[Engine, list[ObjectName]] = weakref.WeakKeyDictionary()
@@ -138,15 +139,16 @@ def _subquery(engine: Engine, node: exp.TableFromRows, database: str | None, cal
             f"AND NAME = {literal(name.name)}"
         )
     prefix = _string(args, "NAME_PREFIX")
-    if prefix is not None:
-        conditions.append(f"starts_with(QUALIFIED_NAME, {literal(prefix)})")
+    if prefix is not None:  # "case-insensitive" (the page above)
+        conditions.append(f"starts_with(upper(QUALIFIED_NAME), {literal(prefix.upper())})")
     error_only = args.get("ERROR_ONLY")
     if isinstance(error_only, exp.Boolean) and error_only.this:
         conditions.append("STATE NOT IN ('SUCCEEDED', 'EXECUTING', 'SCHEDULED')")
     start, end = args.get("DATA_TIMESTAMP_START"), args.get("DATA_TIMESTAMP_END")
-    if start is None and end is None:
-        since = engine.now() - timedelta(days=1)
-        conditions.append(f"DATA_TIMESTAMP >= CAST({literal(since.isoformat(sep=' ') + '+00:00')} AS TIMESTAMPTZ)")
+    # "all refreshes that have a DATA_TIMESTAMP within 7 days of the current time" (the page above); without a
+    # range, the past day
+    since = engine.now() - (timedelta(days=1) if start is None and end is None else RETENTION)
+    conditions.append(f"DATA_TIMESTAMP >= CAST({literal(since.isoformat(sep=' ') + '+00:00')} AS TIMESTAMPTZ)")
     limit_arg = args.get("RESULT_LIMIT")
     limit = 100
     if limit_arg is not None:
@@ -190,5 +192,9 @@ def _bind_range(subquery: exp.Expr, start: exp.Expr | None, end: exp.Expr | None
     column = exp.column("DATA_TIMESTAMP")
     if start is not None:
         subquery.where(exp.GTE(this=column.copy(), expression=start.copy()), copy=False)
+    else:  # "the range starts 1 day prior to the start of DATA_TIMESTAMP_END"
+        assert end is not None
+        day_before = exp.func("DATEADD", exp.var("DAY"), exp.Literal.number(-1), end.copy())
+        subquery.where(exp.GTE(this=column.copy(), expression=day_before), copy=False)
     if end is not None:
         subquery.where(exp.LTE(this=column.copy(), expression=end.copy()), copy=False)

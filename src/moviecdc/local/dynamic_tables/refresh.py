@@ -72,16 +72,10 @@ def refresh(engine: Engine, step: Step) -> Done:
     """Refresh one table now, in the caller's transaction; returns the updated definition and what ran."""
     table = step.table
     streams = [(source, stream_of(engine, source)) for source in table.sources]
-    lost = any(s.stream_uid is not None and (st is None or st.stale) for s, st in streams)
-    untracked_table = any(
-        s.stream_uid is None and catalog.object_kind(engine.con, s.name) == "TABLE" for s, _ in streams
-    )
-    if step.reinitialise or not table.initialized or lost or untracked_table:
+    if step.reinitialise or _reinitialises(engine, table, streams):
         return _reinitialise(engine, table)
     snapshot = catalog.current_seq(engine.con, table.database)
-    if all(st is not None for _, st in streams) and not any(
-        _has_events(engine, st, snapshot) for _, st in streams if st is not None
-    ):
+    if _nothing_new(engine, streams, snapshot):
         _advance(engine, streams, snapshot)
         return Done(table, "NO_DATA", 0, 0)
     if table.refresh_mode == INCREMENTAL and len(streams) == 1:
@@ -95,6 +89,35 @@ def refresh(engine: Engine, step: Step) -> Done:
     inserted = insert_rows(engine, tracked, duckdb_sql(engine, table))
     _advance(engine, streams, snapshot)
     return Done(table, FULL, inserted, deleted)
+
+
+def idle(engine: Engine, table: DynamicTable) -> list[tuple[StreamDef, int]] | None:
+    """Would a scheduled refresh of ``table`` now find nothing new (``NO_DATA``)? Then the offsets such a
+    refresh moves (stream, new offset; often none), else None. The same decision :func:`refresh` takes,
+    without its writes: the scheduler's idle-time skip asks before it records NO_DATA refreshes in bulk."""
+    streams = [(source, stream_of(engine, source)) for source in table.sources]
+    if _reinitialises(engine, table, streams):
+        return None
+    snapshot = catalog.current_seq(engine.con, table.database)
+    if not _nothing_new(engine, streams, snapshot):
+        return None
+    return [(st, snapshot) for _, st in streams if st is not None and st.offset < snapshot]
+
+
+def _reinitialises(engine: Engine, table: DynamicTable, streams: list[tuple[Source, StreamDef | None]]) -> bool:
+    """Not initialised yet, an internal stream lost or stale, or a source table without change tracking."""
+    lost = any(s.stream_uid is not None and (st is None or st.stale) for s, st in streams)
+    untracked_table = any(
+        s.stream_uid is None and catalog.object_kind(engine.con, s.name) == "TABLE" for s, _ in streams
+    )
+    return not table.initialized or lost or untracked_table
+
+
+def _nothing_new(engine: Engine, streams: list[tuple[Source, StreamDef | None]], snapshot: int) -> bool:
+    """Every source is tracked (known only for tables) and none changed since its offset."""
+    return all(st is not None for _, st in streams) and not any(
+        _has_events(engine, st, snapshot) for _, st in streams if st is not None
+    )
 
 
 def choose_strategy(table: DynamicTable, shape: list[tuple[str, str]]) -> DynamicTable:

@@ -127,6 +127,16 @@ def _forget(engine: Engine) -> None:
     _CACHE.pop(engine, None)
 
 
+def forget(engine: Engine) -> None:
+    """Drop the cache :func:`next_due` reads (the scheduler wrote refresh state itself)."""
+    _forget(engine)
+
+
+def cached_tables(engine: Engine) -> dict[ObjectName, DynamicTable]:
+    """The tables :func:`next_due` reads (cached; good for an estimate, not for writing state back)."""
+    return dict(_cached(engine))
+
+
 # -- CREATE [OR REPLACE | OR ALTER] DYNAMIC TABLE ----------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 
 from moviecdc.local.core import catalog
 from moviecdc.local.core.catalog import HIDDEN_SCHEMA, hidden
@@ -221,6 +222,47 @@ def record(con: duckdb.DuckDBPyConnection, run: Run) -> None:
             run.return_value,
         ],
     )  # fmt: skip
+
+
+_HISTORY_COLUMNS = (
+    "TASK_UID", "ROOT_TASK_UID", "SCHEMA_NAME", "NAME", "QUERY_TEXT", "CONDITION_TEXT", "STATE", "ERROR_CODE",
+    "ERROR_MESSAGE", "SCHEDULED_TIME", "QUERY_START_TIME", "COMPLETED_TIME", "RUN_ID", "SCHEDULED_FROM",
+)  # fmt: skip
+
+
+def record_many(engine: Engine, runs: list[Run]) -> None:
+    """Append many finished runs at once: one ``INSERT … SELECT`` per database over an Arrow table (the
+    scheduler's idle-time skip writes a day of SKIPPED runs this way). Same rows as :func:`record` each."""
+    by_database: dict[str, list[Run]] = {}
+    for run in runs:
+        by_database.setdefault(run.task.name.database, []).append(run)
+    for database, batch in by_database.items():
+        values = [
+            [r.task.uid for r in batch], [r.root_uid for r in batch], [r.task.name.schema for r in batch],
+            [r.task.name.name for r in batch], [r.task.definition for r in batch], [r.task.condition for r in batch],
+            [r.state for r in batch], [r.error_code for r in batch], [r.error_message for r in batch],
+            [r.scheduled for r in batch], [r.query_start for r in batch], [r.completed for r in batch],
+            [r.run_id for r in batch], [r.source for r in batch],
+        ]  # fmt: skip
+        types = (
+            pa.int64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
+            pa.string(), pa.timestamp("us"), pa.timestamp("us"), pa.timestamp("us"), pa.int64(), pa.string(),
+        )  # fmt: skip
+        table = pa.table([pa.array(v, type=t) for v, t in zip(values, types, strict=True)], names=_HISTORY_COLUMNS)
+        name = engine.register(table)
+        try:
+            columns = ", ".join(_HISTORY_COLUMNS)
+            engine.con.execute(
+                f"INSERT INTO {hidden(database, 'TASK_HISTORY').sql} ({columns}) SELECT {columns} FROM {quote(name)}"
+            )
+        finally:
+            engine.unregister(name)
+
+
+def forget_history_before(engine: Engine, instant: datetime) -> None:
+    """Delete the runs scheduled before ``instant`` (TASK_HISTORY returns the past 7 days only)."""
+    for db in databases(engine):
+        engine.con.execute(f"DELETE FROM {hidden(db, 'TASK_HISTORY').sql} WHERE SCHEDULED_TIME < ?", [instant])
 
 
 def latest_time(engine: Engine) -> datetime | None:

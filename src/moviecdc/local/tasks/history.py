@@ -188,6 +188,9 @@ _SCHEDULED = {
     "RETURN_VALUE": "CAST(NULL AS VARCHAR)",
 }  # fmt: skip
 SCHEDULED_HORIZON = timedelta(days=8)
+# "This function can return all executions run in the past seven days" (the page above): older runs are never
+# returned, and the scheduler deletes them (moviecdc.local.scheduler.trim_history).
+RETENTION = timedelta(days=7)
 
 
 def _union(engine: Engine) -> exp.Query:
@@ -195,9 +198,12 @@ def _union(engine: Engine) -> exp.Query:
     an empty typed row set if none."""
     selects = []
     horizon = literal((engine.now() + SCHEDULED_HORIZON).isoformat(sep=" "))
+    kept = literal((engine.now() - RETENTION).isoformat(sep=" "))
     for db in task_catalog.databases(engine):
         columns = ", ".join(f"{expr.format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS)
-        selects.append(f"SELECT {columns} FROM {hidden(db, 'TASK_HISTORY').sql}")
+        selects.append(
+            f"SELECT {columns} FROM {hidden(db, 'TASK_HISTORY').sql} WHERE SCHEDULED_TIME >= CAST({kept} AS TIMESTAMP)"
+        )
         scheduled = ", ".join(
             f"{_SCHEDULED.get(name, expr).format(db=literal(db))} AS {name}" for name, expr, _ in _COLUMNS
         )
@@ -219,6 +225,6 @@ def _union(engine: Engine) -> exp.Query:
     query = parse_one(" UNION ALL ".join(selects))
     assert isinstance(query, exp.Query)
     for node in query.find_all(exp.Literal):
-        if node.is_string and literal(str(node.this)) == horizon:
+        if node.is_string and literal(str(node.this)) in (horizon, kept):
             node.meta[STAMP_META] = True  # the clock's time: a parameter of the cached translation
     return query

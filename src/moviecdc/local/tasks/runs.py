@@ -203,6 +203,19 @@ def _evaluate(engine: Engine, condition: str) -> bool:
     return bool(rows and rows[0])
 
 
+def skips(engine: Engine, task: TaskDef) -> bool:
+    """Would a run of ``task`` now be SKIPPED without running any SQL? True when its WHEN is made only of
+    SYSTEM$STREAM_HAS_DATA, AND, OR, NOT and TRUE/FALSE, and is FALSE now, in the task's own context (the
+    scheduler's idle-time skip asks; a condition that fails or reads anything else must run)."""
+    if task.condition is None:
+        return False
+    with engine.context(task.name.database, task.name.schema):
+        try:
+            return _stream_condition(engine, _parse(task.condition)) is False
+        except Exception:  # a failing WHEN fails the run: the run itself must record it
+            return False
+
+
 @lru_cache(maxsize=256)
 def _parse(condition: str) -> exp.Expr:
     return parse_one(condition)  # cached: never mutated (the SQL path copies it)
