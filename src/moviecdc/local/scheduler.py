@@ -65,6 +65,7 @@ def next_due(engine: Engine) -> datetime | None:
 
 def run_until(engine: Engine, until: datetime) -> None:
     """Run every task run and refresh due at or before ``until``, earliest first (tasks first on ties)."""
+    engine.catalog_version += 1  # a refresh or a task run may change the catalog (see ordinary/plans.py)
     done: set[tuple[str, object, datetime]] = set()
     while True:
         tasks = task_catalog.load(engine)
