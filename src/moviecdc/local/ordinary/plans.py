@@ -125,11 +125,13 @@ class Cache:
         self.plans: OrderedDict[_Key, Plan | None] = OrderedDict()
 
 
-def tokens(text: str) -> list[tuple[str, str]] | None:
+def tokens(text: str, max_literals: int | None = None) -> list[tuple[str, str]] | None:
     """``text`` as (kind, text) tokens: ws, quoted, string, word, number, other; None when it has what this lexer
-    does not read (a comment, ``$``, ``?``, a bind variable, a backslash or an unterminated string)."""
+    does not read (a comment, ``$``, ``?``, a bind variable, a backslash or an unterminated string), or more than
+    ``max_literals`` literals."""
     found: list[tuple[str, str]] = []
     position = 0
+    literals = 0
     for match in _TOKEN.finditer(text):
         group, token = match.lastgroup or "", match.group(0)
         start = match.start()
@@ -139,6 +141,10 @@ def tokens(text: str) -> list[tuple[str, str]] | None:
             return None  # a bind variable (``:name``), not a path (``v:name``)
         if group == "number" and start > 0 and text[start - 1] == ".":
             return None  # ``a.5``: not a literal sqlglot reads as one
+        if group in ("string", "number") and max_literals is not None:
+            literals += 1
+            if literals > max_literals:
+                return None
         found.append((group, token))
         position = match.end()
     return found if position == len(text) else None
@@ -146,7 +152,7 @@ def tokens(text: str) -> list[tuple[str, str]] | None:
 
 def lift(text: str) -> Lifted | None:
     """Cut ``text`` at its literals, or None when it has what :func:`tokens` does not read or too many literals."""
-    read = tokens(text)
+    read = tokens(text, MAX_LITERALS)
     if read is None:
         return None
     pieces: list[str] = []
@@ -165,8 +171,6 @@ def lift(text: str) -> Lifted | None:
         else:
             piece.append(token)
         position += len(token)
-    if len(literals) > MAX_LITERALS:
-        return None
     pieces.append("".join(piece))
     return Lifted(tuple(pieces), tuple(literals), tuple(kinds), tuple(starts))
 

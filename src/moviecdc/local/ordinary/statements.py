@@ -25,7 +25,7 @@ from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
 from moviecdc.local.dialect import constraints, rewrites
-from moviecdc.local.ordinary import dml, plans
+from moviecdc.local.ordinary import dml, plans, values
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -50,6 +50,8 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 def run_parsed(engine: Engine, statement: Statement) -> Result:
     text = statement.text
     cached = plans.run(engine, text)  # a query or INSERT … VALUES whose shape ran before: no parsing at all
+    if cached is None and statement.keywords.startswith("INSERT"):
+        cached = values.run(engine, text)  # a bulk INSERT … VALUES of literals: no tree per literal
     if cached is not None:
         return cached
     if statement.keywords.startswith("MERGE") and "BY NAME" in text.upper():
