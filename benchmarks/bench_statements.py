@@ -8,6 +8,7 @@ Everything runs in one process, one after another, on the same statements:
    ``T (ID INT, NAME VARCHAR, AMOUNT NUMBER(10,2), DAY DATE)``: on ``LocalSession`` with a stream on ``T`` (so
    every INSERT is captured for it), on plain fakesnow (``FakeSnow().connect()``: its cursor's ``execute``) and
    on plain DuckDB (the same text, ``NUMBER`` spelt ``DECIMAL``); milliseconds per statement and the ratios.
+   Then the bound under a captured INSERT: plain DuckDB running change capture's own statements for it.
 2. One ``INSERT … VALUES`` of each ``--bulk`` size of literal rows into the same three tables: seconds, ratios,
    and LocalSession's growth from the first size to the last (linear: 4x the rows in at most 4x the time).
 3. The pipeline test: ``Pipeline(session).deploy()``, 20 single-row INSERTs into the raw table, 1 UPDATE,
@@ -86,6 +87,32 @@ def duckdb_engine() -> Engine:
     con = duckdb.connect()
     con.execute(TABLE.replace("NUMBER", "DECIMAL"))
     return Engine("plain DuckDB", lambda sql: con.execute(sql).fetchall(), con.close)
+
+
+def capture_floor(statements: int) -> float:
+    """ms per single-row INSERT for plain DuckDB doing what change capture must do for one (no Python engine
+    around it): BEGIN, tick the change clock, INSERT … RETURNING the row into Arrow, append it to a change log
+    from the Arrow table, COMMIT. The bound under LocalSession's single-row INSERT on a table with a stream."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE STATE (SEQ BIGINT)")
+    con.execute("INSERT INTO STATE VALUES (0)")
+    con.execute("CREATE SEQUENCE RID")
+    columns = "ID INT, NAME VARCHAR, AMOUNT DECIMAL(10,2), DAY DATE"
+    con.execute(f"CREATE TABLE T (ROW_ID BIGINT DEFAULT nextval('RID'), {columns})")
+    con.execute(f"CREATE TABLE LOG (SEQ BIGINT, ROW_ID BIGINT, ACTION INT, {columns})")
+    started = time.perf_counter()
+    for i in range(statements):
+        con.begin()
+        seq = con.execute("UPDATE STATE SET SEQ = SEQ + 1 RETURNING SEQ").fetchall()[0][0]
+        text = insert(i).replace("INSERT INTO T VALUES", "INSERT INTO T (ID, NAME, AMOUNT, DAY) VALUES")
+        rows = con.execute(text + " RETURNING ROW_ID, ID, NAME, AMOUNT, DAY").to_arrow_table()
+        con.register("_rows", rows)
+        con.execute(f"INSERT INTO LOG SELECT {int(seq)}, ROW_ID, 1, ID, NAME, AMOUNT, DAY FROM _rows")
+        con.unregister("_rows")
+        con.commit()
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed * 1000 / statements
 
 
 def per_statement(engine: Engine, texts: list[str]) -> float:
@@ -220,6 +247,12 @@ def compare(statements: int, bulk: list[int]) -> None:
             f"{work:<36} {local[work]:>13.3f} {fake[work]:>15.3f} {duck[work]:>13.3f}"
             f" {local[work] / fake[work]:>10.2f}x {local[work] / duck[work]:>8.2f}x"
         )
+    floor = capture_floor(statements)
+    work = "single-row INSERT (ms)"
+    print(
+        f"bound: plain DuckDB doing change capture's statements for one INSERT: {floor:.3f} ms; LocalSession's"
+        f" INSERT is {local[work] / floor:.2f}x it, plain fakesnow's {fake[work] / floor:.2f}x it"
+    )
     if len(bulk) > 1:
         small, big = bulk[0], bulk[-1]
         growth = local[f"INSERT … VALUES of {big:,} rows (s)"] / local[f"INSERT … VALUES of {small:,} rows (s)"]
