@@ -1,10 +1,11 @@
 """A bulk INSERT … VALUES of literals (ordinary/values.py) stores exactly what the usual, parsed path stores.
 
-Snowflake's VALUES: "each column's values must be of the same or compatible types"; a column's type is their
-common supertype (1 and 2.5 make a NUMBER(2,1) column), cast on insert to the target column's type
-(https://docs.snowflake.com/en/sql-reference/constructs/values,
-https://docs.snowflake.com/en/sql-reference/sql/insert). The fast path must change nothing of that: the same
-rows, the same Python types, the same change-log events for a stream.
+Snowflake's VALUES: "When a VALUES clause includes multiple values of different data types for the same column,
+Snowflake determines a common data type that can encompass all values and implicitly converts each value to that
+common type" (https://docs.snowflake.com/en/sql-reference/constructs/values; 1 and 2.5 make a NUMBER(2,1) column),
+and the INSERT casts that to the target column's type (https://docs.snowflake.com/en/sql-reference/sql/insert).
+The fast path must change nothing of that: the same rows, the same Python types, the same change-log events for a
+stream.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def test_a_bulk_insert_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_mixed_literals_in_one_column_take_their_common_type(monkeypatch: pytest.MonkeyPatch) -> None:
     """1 and 2.5 in one VALUES column: NUMBER(2,1), stored into NUMBER(10,2) as 1.00 and 2.50; into INT, 2.5
-    rounds half away from zero (https://docs.snowflake.com/en/sql-reference/functions/round)."""
+    rounds half away from zero (ROUND's default, https://docs.snowflake.com/en/sql-reference/functions/round;
+    that an INSERT's cast rounds the same way is not stated there: docs/local_engine.md lists it)."""
     with LocalSession(database="D", schema="PUBLIC") as session:
         session.sql("CREATE TABLE N (A NUMBER(10,2), B INT)").collect()
         session.sql("INSERT INTO N VALUES " + ", ".join(["(1, 1)", "(2.5, 2.5)"] * 200)).collect()

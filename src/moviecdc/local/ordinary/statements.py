@@ -63,11 +63,10 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
     if isinstance(ast, (exp.Command, exp.Create, exp.Drop, exp.Alter)):
-        engine.invalidate()  # what a statement translates to may change (plans.py)
         try:
             return _ddl(engine, ast)
         finally:
-            engine.invalidate()
+            engine.catalog_version += 1  # what a statement translates to may change with it (plans.py)
     with engine.atomic():
         target = _dml_target(engine, ast)
         if target is not None and target in engine.streams:
