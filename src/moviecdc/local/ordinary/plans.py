@@ -22,7 +22,11 @@ text with each lifted literal appearing as written (a rewrite that reads or chan
 also not cached when an engine rewriter changes the statement (``CURRENT_TIMESTAMP()``, ``CURRENT_ROLE()``,
 ``SYSTEM$STREAM_HAS_DATA``, TASK_HISTORY: values of the moment), when it reads a stream (a stream read is a
 temporary view of the moment), when it has no current database and schema, or when its text has a comment, a
-``$$`` string, a backslash in a string, a bind variable or a ``$`` variable.
+``$$`` string, a backslash in a string, a bind variable or a ``$`` variable. A construct whose meaning depends
+on the moment is never cached, whatever rewrites it: ``AT``/``BEFORE``, ``CHANGES``, ``LAST_QUERY_ID``,
+``RESULT_SCAN``, sequences, random numbers. The dialect's rewrites (:func:`moviecdc.local.dialect.rewrites.parse`)
+must stay pure functions of the text and the catalog; one that reads data or the clock belongs among the engine's
+rewriters, which this module checks.
 
 Two plans are cached: a query (its rows) and an ``INSERT … VALUES`` (into a plain table: its count; into a
 tracked table: its count, and the change-log events of its rows when a stream reads the table).
@@ -67,9 +71,12 @@ _TOKEN = re.compile(
 )
 _BEFORE_BIND = " \t\n(,=<>"
 _COMPARED = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
-# fakesnow runs a statement with these specially (a seed first, a cached result, a sequence): not a plain text.
-_SPECIAL = (exp.Rand, exp.Randn)
-_SPECIAL_NAMES = ("RESULT_SCAN", "NEXTVAL", "SEQ1", "SEQ2", "SEQ4", "SEQ8", "UUID_STRING", "RANDSTR")
+# fakesnow runs a statement with these specially (a seed first, a cached result, a sequence), or their meaning
+# depends on the moment (time travel, CHANGES, the last query): never cached, whatever rewrites them.
+_SPECIAL = (exp.Rand, exp.Randn, exp.HistoricalData, exp.Changes)
+_SPECIAL_NAMES = (
+    "RESULT_SCAN", "LAST_QUERY_ID", "NEXTVAL", "SEQ1", "SEQ2", "SEQ4", "SEQ8", "UUID_STRING", "RANDSTR", "CHANGES",
+)  # fmt: skip
 
 _STARTS = ("SELECT", "INSERT", "WITH")
 QUERY, INSERT, TRACKED_INSERT = "query", "insert", "tracked insert"
