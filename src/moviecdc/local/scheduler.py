@@ -80,6 +80,7 @@ def run_until(engine: Engine, until: datetime) -> None:
     On the manual clock, a stretch of work that would change nothing is recorded in bulk instead of run
     (:func:`_skip_idle`); the loop then carries on with the first work that must run.
     """
+    engine.catalog_version += 1  # a refresh or a task run may change the catalog (see ordinary/plans.py)
     done: set[tuple[str, object, datetime]] = set()
     wait, backoff = 0, 1  # after a look for idle time that found none, the next few instants run without one
     while True:

@@ -36,6 +36,7 @@ from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.functions import statements as udfs
+from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
 from moviecdc.local.tasks import functions as task_functions
@@ -43,6 +44,10 @@ from moviecdc.local.tasks import functions as task_functions
 if TYPE_CHECKING:
     import pandas as pd
     from snowflake.snowpark import Row
+
+# Statement kinds that change no catalog (DML, queries, transaction control; DDL that reaches run_parsed moves
+# the catalog version itself).
+_DATA_HANDLERS = (run_parsed, dynamic_tables.guard, transaction)
 
 
 class LocalSession:
@@ -201,7 +206,12 @@ class LocalSession:
         return [self.execute(statement).rows() for statement in statements]
 
     def _route(self, statement: Statement) -> Result:
-        return self._router.handler_for(statement)(self._engine, statement)
+        handler = self._router.handler_for(statement)
+        if handler not in _DATA_HANDLERS:
+            # A stream, task, function, role, USE …: what a statement translates to may change with it, so the
+            # translations cached by shape (ordinary/plans.py) are for an older catalog from now on.
+            self._engine.catalog_version += 1
+        return handler(self._engine, statement)
 
     def write_pandas(
         self,

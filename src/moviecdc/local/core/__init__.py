@@ -16,7 +16,8 @@ names
 catalog
     ``tracked`` (tracked tables by name), ``tracked_by_uid``, ``streams`` (streams by name), ``holders(table)``
     (the databases whose catalog has that table), ``family_caches`` (a family's own cache of its catalog
-    rows), ``invalidate()`` (drop every cache after DDL, a rollback or a failure) and ``path`` (the session's
+    rows), ``invalidate()`` (drop every cache after DDL, a rollback or a failure; it moves ``catalog_version``, the
+    counter translations cached by shape are valid for) and ``path`` (the session's
     folder, None in memory: where a family keeps state that belongs to no database, e.g. account objects).
 the current transaction
     ``atomic()`` (a block in the user's open transaction, or in its own), ``begin()``,

@@ -148,9 +148,25 @@ class StreamDef:
 
 
 def ensure(con: duckdb.DuckDBPyConnection, database: str) -> None:
-    """Create ``database``'s hidden schema and catalog tables if missing (idempotent)."""
+    """Create ``database``'s hidden schema and catalog tables if missing (idempotent).
+
+    One query first: when every catalog table is there (the statements run in order and the last creates the
+    last table, so all of them ran), nothing else is sent; a deploy calls this for every object it creates.
+    """
+    (present,) = con.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND list_contains(?, "
+        "table_name)",
+        [database, HIDDEN_SCHEMA, list(_CATALOG_TABLES)],
+    ).fetchall()[0]
+    if present == len(_CATALOG_TABLES):
+        return
     for statement in CATALOG_DDL:
         con.execute(statement.format(db=quote(database), h=quote(HIDDEN_SCHEMA)))
+
+
+_CATALOG_TABLES = tuple(
+    statement.split("{h}.", 1)[1].split(" ", 1)[0] for statement in CATALOG_DDL if statement.startswith("CREATE TABLE")
+)
 
 
 def databases(con: duckdb.DuckDBPyConnection) -> list[str]:

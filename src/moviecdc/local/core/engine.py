@@ -91,6 +91,8 @@ class Engine:
         # Catalog caches of statement families, by family (e.g. every task, by name: tasks.catalog.load);
         # dropped with the rest by :meth:`invalidate`, and by a family whenever it writes its own rows.
         self.family_caches: dict[str, Any] = {}
+        # Moved by invalidate(): what cached translations by shape are valid for (ordinary/plans.py).
+        self.catalog_version = 0
         self._temp_counter = 0
         # Names of reusable temporary views in use now (see :meth:`reusable_temp_name`).
         self._live_temps: set[str] = set()
@@ -185,7 +187,9 @@ class Engine:
             return None
 
     def invalidate(self) -> None:
-        """Drop every cached catalog entry: after DDL, a rollback or a failure."""
+        """Drop every cached catalog entry and move ``catalog_version``: after DDL, any routed statement but DML
+        and transaction control, a rollback or a failure."""
+        self.catalog_version += 1
         self._tracked = None
         self._streams = None
         self._holders = None

@@ -23,6 +23,7 @@ those read, refresh from one snapshot in one transaction, upstream first (:mod:`
 
 from __future__ import annotations
 
+import re
 import weakref
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -340,6 +341,9 @@ _OPTIONAL = {"OVERWRITE", "INTO", "FROM", "TABLE", "IF", "EXISTS", "TRANSIENT", 
              "GLOBAL", "VOLATILE", "OR", "REPLACE"}  # fmt: skip
 
 
+_VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
+
+
 def guard(engine: Engine, statement: Statement) -> Result:
     """INSERT / UPDATE / DELETE / MERGE / TRUNCATE / DROP TABLE / ALTER TABLE / CREATE OR REPLACE TABLE:
     refused when the target is a dynamic table (Snowflake refuses them too), otherwise run as usual."""
@@ -389,8 +393,12 @@ def _target(engine: Engine, statement: Statement) -> ObjectName | None:
         return None
     try:
         tokens = _TOKENIZER.tokenize(statement.text[:2000])
-    except Exception:  # a literal cut in half: tokenise all of it
-        tokens = _TOKENIZER.tokenize(statement.text)
+    except Exception:  # a literal cut in half: tokenise up to a bulk INSERT's VALUES, or all of it
+        values = _VALUES.search(statement.text)
+        try:
+            tokens = _TOKENIZER.tokenize(statement.text[: values.start()] if values else statement.text)
+        except Exception:
+            tokens = _TOKENIZER.tokenize(statement.text)
     i = 1
     while i < len(tokens) and tokens[i].text.upper() in _OPTIONAL:
         i += 1

@@ -26,7 +26,7 @@ from moviecdc.local.core import catalog
 from moviecdc.local.core.names import ObjectName, display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
 from moviecdc.local.dialect import constraints, rewrites
-from moviecdc.local.ordinary import dml
+from moviecdc.local.ordinary import dml, plans, values
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -64,6 +64,11 @@ def transaction(engine: Engine, statement: Statement) -> Result:
 
 def run_parsed(engine: Engine, statement: Statement) -> Result:
     text = statement.text
+    cached = plans.run(engine, text)  # a query or INSERT … VALUES whose shape ran before: no parsing at all
+    if cached is None and statement.keywords.startswith("INSERT"):
+        cached = values.run(engine, text)  # a bulk INSERT … VALUES of literals: no tree per literal
+    if cached is not None:
+        return cached
     if statement.keywords.startswith("MERGE") and "BY NAME" in text.upper():
         ast: exp.Expr = parse_one(dml.mark_all_by_name(text))
         dml.expand_all_by_name(engine, ast)  # the dialect's rewriter (on engine.rewriters) still runs on it below
@@ -73,7 +78,10 @@ def run_parsed(engine: Engine, statement: Statement) -> Result:
         ast = rewrite(ast)
     ast = streams.replace_has_data(engine, ast)
     if isinstance(ast, (exp.Command, exp.Create, exp.Drop, exp.Alter)):
-        return _ddl(engine, ast)
+        try:
+            return _ddl(engine, ast)
+        finally:
+            engine.catalog_version += 1  # what a statement translates to may change with it (plans.py)
     with engine.atomic():
         target = _dml_target(engine, ast)
         if target is not None and target in engine.streams:

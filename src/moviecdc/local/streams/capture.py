@@ -88,6 +88,14 @@ def _log_update(engine: Engine, tracked: TrackedTable, seq: int, old: pa.Table, 
 
 
 def insert(engine: Engine, ast: exp.Insert, tracked: TrackedTable) -> Result:
+    sql, logged = insert_sql(engine, ast, tracked)
+    return run_insert(engine, tracked, sql, logged=logged)
+
+
+def insert_sql(engine: Engine, ast: exp.Insert, tracked: TrackedTable) -> tuple[str, bool]:
+    """The DuckDB text of an INSERT into a tracked table's storage (``RETURNING`` its new rows when they are
+    logged), and whether they are; a pure function of the statement and the catalog, so it can be cached by
+    shape (:mod:`moviecdc.local.ordinary.plans`)."""
     target = ast.this
     if isinstance(target, exp.Schema):
         columns = [c.copy() for c in target.expressions]
@@ -96,11 +104,18 @@ def insert(engine: Engine, ast: exp.Insert, tracked: TrackedTable) -> Result:
     if ast.args.get("overwrite"):  # ordinary.dml.insert_overwrite reads the query's rows first
         raise UnsupportedSqlError("INSERT OVERWRITE reached change capture unprepared; this is a bug.")
     ast.set("this", exp.Schema(this=tracked.data.table(), expressions=columns))
-    if not is_logged(engine, tracked):
-        return counts(number_of_rows_inserted=_count(engine, engine.transform(ast)))
+    logged = is_logged(engine, tracked)
+    if logged:
+        ast.set("returning", exp.Returning(expressions=_image(tracked, None)))
+    return engine.transform(ast), logged
+
+
+def run_insert(engine: Engine, tracked: TrackedTable, sql: str, *, logged: bool) -> Result:
+    """Run :func:`insert_sql`'s text in the statement's transaction and log its rows."""
+    if not logged:
+        return counts(number_of_rows_inserted=_count(engine, sql))
     seq = engine.change_seq(tracked.name.database)
-    ast.set("returning", exp.Returning(expressions=_image(tracked, None)))
-    rows = engine.arrow(engine.transform(ast))
+    rows = engine.arrow(sql)
     write_log(engine, tracked, seq, INSERT, rows)
     return counts(number_of_rows_inserted=rows.num_rows)
 
