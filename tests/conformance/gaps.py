@@ -13,11 +13,7 @@ TASK_DEPENDENTS = "SYSTEM$TASK_DEPENDENTS_ENABLE is not emulated (UnsupportedSql
 FLATTEN_OUTER = "FLATTEN(…, OUTER => TRUE) of an empty array gives no row instead of one row of NULLs"
 ARRAY_AGG_NULLS = "ARRAY_AGG keeps NULL inputs (as JSON null); Snowflake omits them"
 # -- date and time --------------------------------------------------------------------------------------------
-DATE_TRUNC_DATE = "DATE_TRUNC of a DATE returns a TIMESTAMP_NTZ; Snowflake returns a DATE (same type as the input)"
 TIMESTAMP_TZ_OFFSET = "TO_TIMESTAMP_TZ converts to UTC and loses the offset written in the input (+02:00)"
-INTERVAL_ABBREVIATIONS = (
-    "DATE + INTERVAL returns a TIMESTAMP_NTZ; Snowflake keeps a DATE when the interval has no time part"
-)
 # -- session context ------------------------------------------------------------------------------------------
 NO_PUBLIC_SCHEMA = "SHOW SCHEMAS lists fakesnow's information_schema in lower case; Snowflake says INFORMATION_SCHEMA"
 QUOTED_IDENTIFIERS = (
@@ -36,9 +32,7 @@ _BY_REASON: dict[str, list[str]] = {
     TASK_DEPENDENTS: ["tasks/task_dependents_enable_resumes_the_graph"],
     FLATTEN_OUTER: ["semistructured/flatten_outer_keeps_a_row_for_empty_input"],
     ARRAY_AGG_NULLS: ["semistructured/array_agg_skips_nulls"],
-    DATE_TRUNC_DATE: ["datetime/date_trunc_of_date_is_a_date", "datetime/date_trunc_quarter"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
-    INTERVAL_ABBREVIATIONS: ["datetime/interval_on_date_stays_a_date"],
     NO_PUBLIC_SCHEMA: ["session/new_database_has_public_and_information_schema"],
     QUOTED_IDENTIFIERS: ["session/quoted_identifiers_keep_their_case"],
     SHOW_DATABASES_LIKE: ["session/show_databases_lists_a_new_database"],

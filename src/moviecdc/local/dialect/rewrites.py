@@ -75,6 +75,8 @@ def _apply(engine: Engine, ast: exp.Expr) -> tuple[exp.Expr, bool]:
             new = types.float_precision(node)
         elif isinstance(node, exp.Interval):
             new = intervals.interval(node)
+        elif isinstance(node, exp.DateTrunc | exp.TimestampTrunc | exp.Add | exp.Sub):
+            new = intervals.as_input_type(node)
         elif isinstance(node, exp.Join):
             new = joins.asof(node)
         elif isinstance(node, exp.Parameter):
