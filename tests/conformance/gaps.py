@@ -9,9 +9,6 @@ from __future__ import annotations
 # -- streams and tasks ----------------------------------------------------------------------------------------
 CTAS_STREAM = "CREATE TABLE … AS SELECT … FROM <stream> does not advance the stream's offset"
 TASK_DEPENDENTS = "SYSTEM$TASK_DEPENDENTS_ENABLE is not emulated (UnsupportedSqlError)"
-# -- semi-structured ------------------------------------------------------------------------------------------
-FLATTEN_OUTER = "FLATTEN(…, OUTER => TRUE) of an empty array gives no row instead of one row of NULLs"
-ARRAY_AGG_NULLS = "ARRAY_AGG keeps NULL inputs (as JSON null); Snowflake omits them"
 # -- date and time --------------------------------------------------------------------------------------------
 TIMESTAMP_TZ_OFFSET = "TO_TIMESTAMP_TZ converts to UTC and loses the offset written in the input (+02:00)"
 # -- session context ------------------------------------------------------------------------------------------
@@ -30,8 +27,6 @@ CURRENT_TRANSACTION = "CURRENT_TRANSACTION() is not emulated (UnsupportedSqlErro
 _BY_REASON: dict[str, list[str]] = {
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
     TASK_DEPENDENTS: ["tasks/task_dependents_enable_resumes_the_graph"],
-    FLATTEN_OUTER: ["semistructured/flatten_outer_keeps_a_row_for_empty_input"],
-    ARRAY_AGG_NULLS: ["semistructured/array_agg_skips_nulls"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
     NO_PUBLIC_SCHEMA: ["session/new_database_has_public_and_information_schema"],
     QUOTED_IDENTIFIERS: ["session/quoted_identifiers_keep_their_case"],

@@ -30,7 +30,7 @@ from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
 from moviecdc.local.core.router import Router, Statement
-from moviecdc.local.dialect import context_functions, conversions, intervals, numbers, rewrites
+from moviecdc.local.dialect import context_functions, conversions, numbers, rewrites
 from moviecdc.local.dialect.dml import unqualify_set_targets
 from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
@@ -98,7 +98,7 @@ class LocalSession:
         with engine.lock, quiet():
             account_store.open_store(engine)
             conversions.install(engine)
-            intervals.install(engine)
+            rewrites.install(engine)
             udfs.on_open(engine)
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None

@@ -168,3 +168,44 @@ def test_typeof_names_the_type_a_variant_holds() -> None:
         ).collect()[0]
     assert tuple(row) == ("INTEGER", "NULL_VALUE", None, "ARRAY")
     assert row.as_dict()["TYPEOF(PARSE_JSON('7'))"] == "INTEGER"
+
+
+ARRAY_AGG = "https://docs.snowflake.com/en/sql-reference/functions/array_agg"
+ARRAY_COMPACT = "https://docs.snowflake.com/en/sql-reference/functions/array_compact"
+# Snowpark's array_agg (the same function): "If the input is empty, an empty ARRAY is returned."
+SNOWPARK_ARRAY_AGG = (
+    "https://docs.snowflake.com/developer-guide/snowpark/reference/python/api/snowflake.snowpark.functions.array_agg"
+)
+NUMBERS = "SELECT 1 AS G, 2 AS N UNION ALL SELECT 1, NULL UNION ALL SELECT 1, 1 UNION ALL SELECT 2, NULL"
+
+
+def test_array_agg_omits_nulls_in_every_form(s: LocalSession) -> None:
+    """ARRAY_AGG: NULL values are omitted, with or without WITHIN GROUP, DISTINCT or OVER."""
+    rows = s.sql(
+        "SELECT G, TO_JSON(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N)) AS A, "
+        "TO_JSON(ARRAY_AGG(DISTINCT N) WITHIN GROUP (ORDER BY N DESC)) AS B, ARRAY_SIZE(ARRAY_AGG(N)) AS C "
+        f"FROM ({NUMBERS}) GROUP BY G ORDER BY G"
+    ).collect()
+    assert [tuple(r) for r in rows] == [(1, "[1,2]", "[2,1]", 2), (2, "[]", "[]", 0)]
+    rows = s.sql(
+        "SELECT G, TO_JSON(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N) OVER (PARTITION BY G)) AS A "
+        f"FROM ({NUMBERS}) ORDER BY G, A"
+    ).collect()
+    assert [tuple(r) for r in rows] == [(1, "[1,2]")] * 3 + [(2, "[]")]
+
+
+def test_array_agg_of_no_input_is_an_empty_array(s: LocalSession) -> None:
+    """SNOWPARK_ARRAY_AGG: "If the input is empty, an empty ARRAY is returned" (not NULL)."""
+    row = s.sql("SELECT TO_JSON(ARRAY_AGG(N)) AS A FROM (SELECT 1 AS N) WHERE N > 5").collect()[0]
+    assert row.A == "[]"
+
+
+def test_array_compact_of_array_agg_and_of_a_variant_array(s: LocalSession) -> None:
+    """ARRAY_COMPACT: missing and null values removed; was a raw binder error on a VARIANT array."""
+    row = s.sql(
+        f"SELECT TO_JSON(ARRAY_COMPACT(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N))) AS A, "
+        "TO_JSON(ARRAY_COMPACT(ARRAY_CONSTRUCT(10, NULL, 30))) AS B, "
+        "TO_JSON(ARRAY_COMPACT(PARSE_JSON('[1, null, 3]'))) AS C, ARRAY_COMPACT(NULL) AS D "
+        f"FROM ({NUMBERS})"
+    ).collect()[0]
+    assert tuple(row) == ("[1,2]", "[10,30]", "[1,3]", None)

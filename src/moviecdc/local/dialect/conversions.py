@@ -25,10 +25,20 @@ in DuckDB's ``temp`` catalog, so they work with or without a current database):
 - a VARIANT is read as its string or number.
 
 ``TO_TIMESTAMP(string, format)`` keeps fakesnow's translation.
+
+**Arrays built from rows** (https://docs.snowflake.com/en/sql-reference/functions/array_agg): ``ARRAY_AGG``
+omits NULL inputs and returns an empty array for an empty input. fakesnow's reading of ``ARRAY_AGG(x) WITHIN
+GROUP (ORDER BY …)`` lost sqlglot's NULL filter, and DuckDB's aggregate of nothing is NULL: :func:`arrays`
+keeps the filter (``FILTER (WHERE x IS NOT NULL)``, emitted by sqlglot for an argument that names a column) and
+wraps every ``ARRAY_AGG`` in ``COALESCE(…, '[]')``. ``ARRAY_COMPACT(a)``
+(https://docs.snowflake.com/en/sql-reference/functions/array_compact: "missing and null values removed") goes to
+the macro ``_moviecdc_array_compact``: sqlglot's ``LIST_FILTER`` does not accept a VARIANT array (a raw
+binder error before).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -112,8 +122,17 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_typeof(val) AS (
 )"""
 
 
+# ARRAY_COMPACT of a VARIANT array: SQL NULL and JSON null elements removed; NULL stays NULL.
+_ARRAY_COMPACT = """
+CREATE OR REPLACE TEMP MACRO _moviecdc_array_compact(a) AS (
+    CASE WHEN a IS NULL THEN NULL ELSE CAST(to_json(list_filter(
+        CAST(to_json(a) AS JSON[]), lambda e: e IS NOT NULL AND json_type(e) <> 'NULL'
+    )) AS JSON) END
+)"""
+
+
 def _macros() -> list[str]:
-    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF]
+    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF, _ARRAY_COMPACT]
     for try_, cast in (("", "CAST"), ("try_", "TRY_CAST")):
         found.extend(template.format(try_=try_, cast=cast) for template in (_NTZ, _TZ))
     return found
@@ -145,6 +164,7 @@ def install(engine: Engine) -> None:
     """Create the engine's conversion macros on its connection (temporary: they are not stored)."""
     for sql in MACROS:
         engine.con.execute(sql)
+    engine.translation_hooks.append(ordered_array_agg)
 
 
 def _typeof(node: exp.Typeof) -> exp.Expr:
@@ -242,6 +262,40 @@ def _maybe_variant_text(cast: exp.Cast) -> exp.Expr:
 
 def _variant_text(node: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this="json_extract_string", expressions=[node.copy(), exp.Literal.string("$")])
+
+
+# -- arrays built from rows ---------------------------------------------------------------------------------
+
+
+def arrays(node: exp.Expr) -> exp.Expr | None:
+    """``ARRAY_AGG`` gives ``[]`` for no input; ``ARRAY_COMPACT`` of a VARIANT array (see the module docstring).
+
+    Both survive the statement's rendering as Snowflake text (the NULL filter of an ordered ARRAY_AGG does not:
+    :func:`ordered_array_agg` adds it to the statement fakesnow parses).
+    """
+    if isinstance(node, exp.ArrayCompact):
+        return exp.Anonymous(this="_moviecdc_array_compact", expressions=[node.this.copy()])
+    aggregate = node.this if isinstance(node, exp.Window) else node
+    if isinstance(aggregate, exp.WithinGroup):
+        aggregate = aggregate.this
+    if not isinstance(aggregate, exp.ArrayAgg) or isinstance(node.parent, exp.WithinGroup | exp.Window):
+        return None  # not an ARRAY_AGG, or a part of one whose outer node is wrapped
+    empty = exp.Cast(this=exp.Literal.string("[]"), to=exp.DataType.build("JSON"))
+    call = exp.Coalesce(this=node.copy(), expressions=[empty])
+    if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+        return exp.alias_(call, node.sql(dialect="snowflake"), quoted=True)  # Snowflake names it by its text
+    return call
+
+
+def ordered_array_agg(expression: exp.Expr, translate: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    """A translation hook: ``ARRAY_AGG(x) WITHIN GROUP (ORDER BY …)`` → DuckDB's ``ARRAY_AGG(x ORDER BY …)``
+    keeping the mark that makes sqlglot filter NULLs out (fakesnow's own rewrite of it dropped the mark)."""
+    for node in list(expression.find_all(exp.WithinGroup)):
+        agg, order = node.this, node.expression
+        if isinstance(agg, exp.ArrayAgg) and isinstance(order, exp.Order) and node is not expression:
+            ordered = exp.Order(this=agg.this, expressions=order.expressions)
+            node.replace(exp.ArrayAgg(this=ordered, nulls_excluded=True))
+    return translate(expression)
 
 
 # -- a VARIANT stored into a text column ---------------------------------------------------------------------

@@ -19,14 +19,10 @@ other input leaves it as it is. No type inference, and nothing to pay at run tim
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from moviecdc.errors import UnsupportedSqlError
-
-if TYPE_CHECKING:
-    from moviecdc.local.core.engine import Engine
 
 _UNITS = {
     "YEAR": ("Y", "YY", "YYY", "YYYY", "YR", "YEARS", "YRS"),
@@ -46,12 +42,6 @@ _PART = re.compile(r"^\s*([-+]?\d+)\s*([A-Za-z_]+)?\s*$")
 _DATE_UNITS = {"YEAR", "QUARTER", "MONTH", "WEEK", "DAY"}
 AS_DATE = "_moviecdc_as_date"
 MACROS = (f"CREATE OR REPLACE TEMP MACRO {AS_DATE}(x DATE, r) AS CAST(r AS DATE), (x, r) AS r",)
-
-
-def install(engine: Engine) -> None:
-    """Create the macros on the engine's connection (temporary: they are not stored)."""
-    for sql in MACROS:
-        engine.con.execute(sql)
 
 
 def interval(node: exp.Expr) -> exp.Expr | None:
