@@ -10,7 +10,9 @@ from __future__ import annotations
 CTAS_STREAM = "CREATE TABLE … AS SELECT … FROM <stream> does not advance the stream's offset"
 TASK_DEPENDENTS = "SYSTEM$TASK_DEPENDENTS_ENABLE is not emulated (UnsupportedSqlError)"
 # -- date and time --------------------------------------------------------------------------------------------
-TIMESTAMP_TZ_OFFSET = "TO_TIMESTAMP_TZ converts to UTC and loses the offset written in the input (+02:00)"
+TIMESTAMP_TZ_OFFSET = (
+    "TIMESTAMP_TZ values are kept in UTC (DuckDB has no per-value offset): a non-UTC offset raises UnsupportedSqlError"
+)
 # -- session context ------------------------------------------------------------------------------------------
 NO_PUBLIC_SCHEMA = "SHOW SCHEMAS lists fakesnow's information_schema in lower case; Snowflake says INFORMATION_SCHEMA"
 QUOTED_IDENTIFIERS = (

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local import LocalSession
 
 # "Querying semi-structured data": a VARIANT value shows its JSON quotes until it is cast; ::VARCHAR / ::STRING
@@ -103,7 +104,7 @@ def test_to_timestamp_tz_and_ltz_of_every_input_kind(s: LocalSession) -> None:
     """TO_TIMESTAMP: _TZ and _LTZ take numbers (with a scale), strings (honouring an offset), dates and
     VARIANTs; the local session's time zone is UTC."""
     row = s.sql(
-        "SELECT TO_TIMESTAMP_TZ(N) AS A, TO_TIMESTAMP_LTZ(M, 3) AS B, TO_TIMESTAMP_TZ(T) AS C, "
+        "SELECT TO_TIMESTAMP_TZ(N) AS A, TO_TIMESTAMP_LTZ(M, 3) AS B, TO_TIMESTAMP_LTZ(T) AS C, "
         "TO_TIMESTAMP_LTZ(D) AS E, TO_TIMESTAMP_TZ(PARSE_JSON('1700000000')) AS F, TO_TIMESTAMP_LTZ(NULL) AS G FROM "
         "(SELECT 1700000000 AS N, 1700000000123 AS M, '2024-01-02 03:04:05 +02:00' AS T, '2024-01-02'::DATE AS D), RAW"
     ).collect()[0]
@@ -209,3 +210,31 @@ def test_array_compact_of_array_agg_and_of_a_variant_array(s: LocalSession) -> N
         f"FROM ({NUMBERS})"
     ).collect()[0]
     assert tuple(row) == ("[1,2]", "[10,30]", "[1,3]", None)
+
+
+def test_a_timestamp_tz_offset_that_would_be_lost_is_refused(s: LocalSession) -> None:
+    """TO_TIMESTAMP: TO_TIMESTAMP_TZ keeps the offset written in its input (10:30 +02:00 stays 10:30 +02:00).
+    DuckDB's TIMESTAMPTZ has no per-value offset, so the engine refuses such a value instead of answering 08:30 UTC
+    (a silent difference before: HOUR() said 8, ::DATE could move a day)."""
+    for sql in (
+        "SELECT TO_TIMESTAMP_TZ('2024-01-15 10:30:00 +02:00')",
+        "SELECT TRY_TO_TIMESTAMP_TZ('2024-01-15 10:30:00-0500')",
+        "SELECT '2024-01-15 10:30:00+02:00'::TIMESTAMP_TZ",
+    ):
+        with pytest.raises(UnsupportedSqlError, match="TIMESTAMP_TZ values in UTC only"):
+            s.sql(sql).collect()
+    s.sql("CREATE TABLE TEXTS (X VARCHAR)").collect()
+    s.sql("INSERT INTO TEXTS VALUES ('2024-01-15 10:30:00+02:00')").collect()
+    with pytest.raises(UnsupportedSqlError, match=r"offset written in '2024-01-15 10:30:00\+02:00'"):
+        s.sql("SELECT TO_TIMESTAMP_TZ(X) FROM TEXTS").collect()
+
+
+def test_timestamp_tz_values_in_utc_and_ltz_conversions_still_run(s: LocalSession) -> None:
+    """TO_TIMESTAMP: a UTC offset (or none: the session time zone, UTC) loses nothing; _LTZ converts to the
+    session time zone by definition, so its offset is honoured and dropped as in Snowflake."""
+    row = s.sql(
+        "SELECT TO_TIMESTAMP_TZ('2024-01-15 10:30:00 +00:00') AS A, TO_TIMESTAMP_TZ('2024-01-15 10:30:00') AS B, "
+        "TO_TIMESTAMP_LTZ('2024-01-15 10:30:00 +02:00') AS C, TRY_TO_TIMESTAMP_TZ('nope') AS D"
+    ).collect()[0]
+    utc = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+    assert (utc, utc, datetime(2024, 1, 15, 8, 30, tzinfo=UTC), None) == tuple(row)

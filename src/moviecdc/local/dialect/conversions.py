@@ -38,12 +38,15 @@ binder error before).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local.core.names import ObjectName
+from moviecdc.local.dialect.errors import UNSUPPORTED_MARK
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -93,15 +96,28 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_ntz(val, scale) AS (
         ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMP)
     END
 )"""
+# TIMESTAMP_TZ keeps each value's own offset in Snowflake; DuckDB's TIMESTAMPTZ keeps an instant only (shown in the
+# session time zone, UTC). A text whose offset is not UTC would lose it: refused, not converted (module docstring).
+_LOST_OFFSET = """
+CREATE OR REPLACE TEMP MACRO _moviecdc_lost_offset(val) AS (
+    regexp_matches(trim(_moviecdc_text(val)), '[+-][0-9]{2}:?[0-9]{2}$')
+    AND NOT regexp_matches(trim(_moviecdc_text(val)), '[+-]00:?00$')
+)"""
 _TZ = """
-CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_tz(val, scale) AS (
+CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_{kind}(val, scale) AS (
     CASE
         WHEN val IS NULL THEN NULL
         WHEN _moviecdc_micros(val, scale) IS NOT NULL
             THEN timezone('UTC', make_timestamp(_moviecdc_micros(val, scale)))
-        ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMPTZ)
+        {strict}ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMPTZ)
     END
 )"""
+_STRICT = (
+    "WHEN _moviecdc_lost_offset(val) THEN error('" + UNSUPPORTED_MARK + "The local engine keeps TIMESTAMP_TZ values "
+    "in UTC only: the offset written in ''' || trim(_moviecdc_text(val)) || ''' would be lost (DuckDB''s "
+    "TIMESTAMPTZ has no per-value offset). Write the value in UTC, or convert it with TO_TIMESTAMP_LTZ (the "
+    "session time zone is UTC) or TO_TIMESTAMP_NTZ.')\n        "
+)
 
 # TYPEOF (https://docs.snowflake.com/en/sql-reference/functions/typeof): the type of the value a VARIANT holds, in
 # Snowflake's names. DuckDB's typeof() answers JSON for every VARIANT. A JSON number with a fraction is DECIMAL
@@ -133,8 +149,11 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_array_compact(a) AS (
 
 def _macros() -> list[str]:
     found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF, _ARRAY_COMPACT]
+    found.append(_LOST_OFFSET)
     for try_, cast in (("", "CAST"), ("try_", "TRY_CAST")):
-        found.extend(template.format(try_=try_, cast=cast) for template in (_NTZ, _TZ))
+        found.append(_NTZ.format(try_=try_, cast=cast))
+        found.append(_TZ.format(try_=try_, cast=cast, kind="tz", strict=_STRICT))
+        found.append(_TZ.format(try_=try_, cast=cast, kind="ltz", strict=""))
     return found
 
 
@@ -145,16 +164,17 @@ _FUNCTIONS = {
     "TO_TIMESTAMP": "_moviecdc_to_timestamp_ntz",
     "TO_TIMESTAMP_NTZ": "_moviecdc_to_timestamp_ntz",
     "TO_TIMESTAMP_TZ": "_moviecdc_to_timestamp_tz",
-    "TO_TIMESTAMP_LTZ": "_moviecdc_to_timestamp_tz",
+    "TO_TIMESTAMP_LTZ": "_moviecdc_to_timestamp_ltz",
     "TRY_TO_TIMESTAMP": "_moviecdc_try_to_timestamp_ntz",
     "TRY_TO_TIMESTAMP_NTZ": "_moviecdc_try_to_timestamp_ntz",
     "TRY_TO_TIMESTAMP_TZ": "_moviecdc_try_to_timestamp_tz",
-    "TRY_TO_TIMESTAMP_LTZ": "_moviecdc_try_to_timestamp_tz",
+    "TRY_TO_TIMESTAMP_LTZ": "_moviecdc_try_to_timestamp_ltz",
 }
 _VARIANT_NODES = (exp.ParseJSON, exp.ToVariant, exp.JSONExtract, exp.GetExtract, exp.Struct, exp.Array)
 _VARIANT_TYPES = {exp.DataType.Type.VARIANT, exp.DataType.Type.OBJECT, exp.DataType.Type.ARRAY}
 _TEXT_TYPES = set(exp.DataType.TEXT_TYPES)
 _ZONED = {exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ}
+_OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")
 _TIMESTAMPS = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, *_ZONED}
 _VARIANT_META = "moviecdc_variant"
 _VARIANT_FUNCTIONS = {"GET", "GET_PATH", "TRY_PARSE_JSON", "OBJECT_CONSTRUCT", "OBJECT_INSERT", "ARRAY_CONSTRUCT"}
@@ -174,7 +194,7 @@ def _typeof(node: exp.Typeof) -> exp.Expr:
     return call
 
 
-def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per construct)
+def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911, PLR0912 (one return per construct)
     if isinstance(node, exp.Cast) and node.to.this in _VARIANT_TYPES and isinstance(node.this, exp.Literal):
         # '<text>'::VARIANT is a VARIANT string; DuckDB would parse the text as JSON.
         return _json_string(node.this) if node.this.is_string else None
@@ -185,6 +205,8 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
             if isinstance(value, exp.Literal) and value.is_string and is_variant(other):
                 node.set(side, _json_string(value))
         return None
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ:
+        return _zoned_cast(node)
     if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and node.to.this in _TEXT_TYPES:
         return _text_cast(node)
     if isinstance(node, exp.Typeof):
@@ -195,11 +217,11 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
         # sqlglot's reading of TO_TIMESTAMP[_NTZ|_TZ|_LTZ](<number or integer string literal> [, scale])
         target = node.args.get("target_type")
         zoned = isinstance(target, exp.DataType) and target.this in _ZONED
-        macro = "_moviecdc_to_timestamp_tz" if zoned else "_moviecdc_to_timestamp_ntz"
+        macro = "_moviecdc_to_timestamp_ltz" if zoned else "_moviecdc_to_timestamp_ntz"
         return _timestamp_call(macro, node.this, node.args.get("scale"))
     if isinstance(node, exp.TryCast) and node.to.this in _TIMESTAMPS:
         # sqlglot's reading of TRY_TO_TIMESTAMP[_…](<string literal>)
-        macro = "_moviecdc_try_to_timestamp_tz" if node.to.this in _ZONED else "_moviecdc_try_to_timestamp_ntz"
+        macro = "_moviecdc_try_to_timestamp_ltz" if node.to.this in _ZONED else "_moviecdc_try_to_timestamp_ntz"
         return _timestamp_call(macro, node.this, None)
     if isinstance(node, exp.Anonymous):
         function = _FUNCTIONS.get(str(node.name).upper())
@@ -210,6 +232,25 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
             return None  # a format string: fakesnow's translation
         return _timestamp_call(function, args[0], args[1] if len(args) == 2 else None)
     return None
+
+
+def _zoned_cast(node: exp.Cast) -> exp.Expr | None:
+    """``x::TIMESTAMP_TZ``: a text literal with a non-UTC offset is refused now; any other non-literal value goes
+    through the strict macro, which refuses such a text when the query runs (see the module docstring)."""
+    value = node.this
+    if isinstance(value, exp.Literal) and value.is_string:
+        match = _OFFSET.search(str(value.this).strip())
+        if match and (match.group(1), match.group(2)) != ("00", "00"):
+            raise UnsupportedSqlError(
+                f"The local engine keeps TIMESTAMP_TZ values in UTC only: the offset written in '{value.this}' would "
+                "be lost (DuckDB's TIMESTAMPTZ has no per-value offset). Write the value in UTC, or convert it with "
+                "TO_TIMESTAMP_LTZ (the session time zone is UTC) or TO_TIMESTAMP_NTZ."
+            )
+    if isinstance(node, exp.TryCast):  # sqlglot's reading of TRY_TO_TIMESTAMP_TZ(x)
+        return _timestamp_call("_moviecdc_try_to_timestamp_tz", value, None)
+    if isinstance(value, exp.Literal | exp.Null):
+        return None  # no offset to lose: fakesnow's cast
+    return _timestamp_call("_moviecdc_to_timestamp_tz", value, None)
 
 
 def _timestamp_call(macro: str, value: exp.Expr, scale: exp.Expr | None) -> exp.Expr:

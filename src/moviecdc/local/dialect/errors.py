@@ -21,6 +21,9 @@ _NOT_TRANSLATED = 9999
 # A SHOW whose objects fakesnow does not know: it queries a table named after them, or DuckDB cannot parse it.
 _SHOW = re.compile(r"\s*SHOW\s+(TERSE\s+)?\w+", re.IGNORECASE)
 _UNKNOWN_SHOW = ("Table with name", "Parser Error")
+# The engine's own macros refuse a value they cannot represent with DuckDB's error('<mark><message>'): an
+# UnsupportedSqlError with that message (e.g. a TIMESTAMP_TZ offset, dialect/conversions.py).
+UNSUPPORTED_MARK = "moviecdc unsupported: "
 # DuckDB's answer for a function it does not have.
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
 
@@ -53,6 +56,8 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    if UNSUPPORTED_MARK in message:
+        return UnsupportedSqlError(f"{message.split(UNSUPPORTED_MARK, 1)[1]}{where}")
     function = _MISSING_FUNCTION.search(message)
     if function:
         # DuckDB has no function of that name: a Snowflake function the engine does not emulate (or a misspelt

@@ -115,5 +115,6 @@ def _keep_date(node: exp.Expr, value: exp.Expr) -> exp.Expr:
 
 def _without_macro(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Anonymous) and node.name == AS_DATE and len(node.expressions) == 2:
-        return node.expressions[1]
+        result: exp.Expr = node.expressions[1]
+        return result
     return node
