@@ -14,11 +14,9 @@ TIMESTAMP_TZ_OFFSET = (
     "TIMESTAMP_TZ values are kept in UTC (DuckDB has no per-value offset): a non-UTC offset raises UnsupportedSqlError"
 )
 # -- session context ------------------------------------------------------------------------------------------
-NO_PUBLIC_SCHEMA = "SHOW SCHEMAS lists fakesnow's information_schema in lower case; Snowflake says INFORMATION_SCHEMA"
 QUOTED_IDENTIFIERS = (
     "quoted identifiers match case-insensitively: FROM lower_t finds \"lower_t\"; Snowflake raises 'does not exist'"
 )
-SHOW_DATABASES_LIKE = "SHOW DATABASES LIKE '<pattern>' ignores the pattern and lists every database"
 # -- transactions ---------------------------------------------------------------------------------------------
 FAILED_STATEMENT = (
     "a failing statement inside BEGIN … COMMIT rolls back the whole transaction; Snowflake rolls "
@@ -30,9 +28,7 @@ _BY_REASON: dict[str, list[str]] = {
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
     TASK_DEPENDENTS: ["tasks/task_dependents_enable_resumes_the_graph"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
-    NO_PUBLIC_SCHEMA: ["session/new_database_has_public_and_information_schema"],
     QUOTED_IDENTIFIERS: ["session/quoted_identifiers_keep_their_case"],
-    SHOW_DATABASES_LIKE: ["session/show_databases_lists_a_new_database"],
     FAILED_STATEMENT: ["transactions/failed_statement_leaves_the_transaction_open"],
     CURRENT_TRANSACTION: [
         "transactions/current_transaction_is_null_outside", "transactions/current_transaction_is_set_inside",

@@ -53,6 +53,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"USE (?!(ROLE|WAREHOUSE|SECONDARY)\b)", context.use),
     Route(r"CREATE (OR REPLACE )?(TRANSIENT )?DATABASE", context.create_database),
     Route(r"DROP DATABASE", context.drop_database),
+    Route(r"SHOW (TERSE )?(SCHEMAS|DATABASES)", context.show),
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
     Route(r"DROP STREAM", streams.drop),
