@@ -19,8 +19,8 @@ QUOTED_IDENTIFIERS = (
 )
 # -- transactions ---------------------------------------------------------------------------------------------
 FAILED_STATEMENT = (
-    "a failing statement inside BEGIN … COMMIT rolls back the whole transaction; Snowflake rolls "
-    "back only that statement and the transaction stays open"
+    "a failing statement inside BEGIN … COMMIT rolls back the whole transaction (DuckDB cannot undo one statement): "
+    "UnsupportedSqlError says so; Snowflake rolls back only that statement and the transaction stays open"
 )
 CURRENT_TRANSACTION = "CURRENT_TRANSACTION() is not emulated (UnsupportedSqlError)"
 
