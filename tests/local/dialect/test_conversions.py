@@ -238,3 +238,15 @@ def test_timestamp_tz_values_in_utc_and_ltz_conversions_still_run(s: LocalSessio
     ).collect()[0]
     utc = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
     assert (utc, utc, datetime(2024, 1, 15, 8, 30, tzinfo=UTC), None) == tuple(row)
+
+
+def test_a_bare_variant_column_stored_into_varchar_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: a VARIANT string stored into a VARCHAR column is the string itself (was '"green"' for a bare column);
+    a VARIANT target keeps the VARIANT, and other columns convert as before."""
+    s.sql("CREATE TABLE SRC (V VARIANT, I INT)").collect()
+    s.sql("""INSERT INTO SRC SELECT PARSE_JSON('"green"'), 4""").collect()
+    s.sql("CREATE TABLE DST (S VARCHAR, J VARIANT, K VARCHAR)").collect()
+    s.sql("INSERT INTO DST SELECT V, V, I FROM SRC").collect()
+    s.sql("INSERT INTO DST (K, S) SELECT SRC.I, SRC.V FROM SRC").collect()
+    rows = s.sql("SELECT S, J, K FROM DST ORDER BY J NULLS LAST").collect()
+    assert [tuple(r) for r in rows] == [("green", '"green"', "4"), ("green", None, "4")]

@@ -9,8 +9,8 @@ VARIANT value in a VARCHAR column. DuckDB's JSON → VARCHAR cast keeps the JSON
 the digits of a number, NULL for JSON null. A value counts as VARIANT when it is written as one
 (``PARSE_JSON``, ``TO_VARIANT``, ``OBJECT_CONSTRUCT``, ``ARRAY_CONSTRUCT``, ``v:path``, ``GET``, ``GET_PATH``,
 ``v['key']``, ``::VARIANT``); a cast of a bare column to text goes through ``_moviecdc_text``, which DuckDB folds
-to the plain cast unless the column is JSON. A bare VARIANT column stored into a text column is not recognised
-(docs/local_engine.md).
+to the plain cast unless the column is JSON, and so does a bare column of ``INSERT … SELECT`` stored into a text
+column (the target's column types are cached until the next DDL).
 
 **Timestamps** (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp). ``TO_TIMESTAMP[_NTZ|_TZ|
 _LTZ](x [, scale])`` and their ``TRY_`` forms become calls of the engine's own macros (:data:`MACROS`, created
@@ -342,7 +342,7 @@ def ordered_array_agg(expression: exp.Expr, translate: Callable[[exp.Expr], exp.
 # -- a VARIANT stored into a text column ---------------------------------------------------------------------
 
 
-def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> bool:
+def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> bool:  # noqa: PLR0912 (one branch per form)
     """Convert VARIANT values stored into text columns; True when the statement stores a VARIANT value at all
     (whether it needed converting depends on the table, so such a statement is never taken as plain)."""
     if isinstance(ast, exp.Merge):
@@ -363,19 +363,29 @@ def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> boo
         rows = [source.expressions]
     elif isinstance(source, exp.Values):
         rows = [t.expressions for t in source.expressions if isinstance(t, exp.Tuple)]
-    if not any(is_variant(_unalias(e)) for row in rows for e in row):
+    variant = any(is_variant(_unalias(e)) for row in rows for e in row)
+    columns = isinstance(source, exp.Select) and any(isinstance(_unalias(e), exp.Column) for e in source.expressions)
+    if not variant and not columns:
         return False
     target = ast.this
     names = [_ident(c) for c in target.expressions] if isinstance(target, exp.Schema) else None
     table = target.this if isinstance(target, exp.Schema) else target
     types = _column_types(engine, table)
     order = names if names is not None else list(types)
+    found = variant
     for row in rows:
         for index, value in enumerate(row):
             inner = _unalias(value)
-            if index < len(order) and is_variant(inner) and types.get(order[index]) in _TEXT_TYPES:
+            if index >= len(order) or types.get(order[index]) not in _TEXT_TYPES:
+                continue
+            if is_variant(inner):
                 inner.replace(_variant_text(inner))
-    return True
+            elif isinstance(inner, exp.Column):
+                # A bare column may be a VARIANT: the macro reads a JSON string as its text, and DuckDB folds it to
+                # the cast the INSERT makes anyway for a column of any other type.
+                inner.replace(exp.Anonymous(this="_moviecdc_text", expressions=[inner.copy()]))
+                found = True
+    return found
 
 
 def _merge_assignments(engine: Engine, ast: exp.Merge) -> bool:
@@ -412,6 +422,14 @@ def _column_types(engine: Engine, table: exp.Expr) -> dict[str, exp.DType]:
     name: ObjectName | None = engine.resolve_table(table)
     if name is None:
         return {}
+    # Cached until the engine drops its caches (after any DDL, a rollback or a failure).
+    cache: dict[ObjectName, dict[str, exp.DType]] = engine.family_caches.setdefault("dialect.column_types", {})
+    if name not in cache:
+        cache[name] = _read_column_types(engine, name)
+    return cache[name]
+
+
+def _read_column_types(engine: Engine, name: ObjectName) -> dict[str, exp.DType]:
     rows = engine.con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
         "AND table_name = ? ORDER BY column_index",
