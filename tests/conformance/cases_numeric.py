@@ -145,5 +145,12 @@ CASES = family(
             query="SELECT SUM(V) FROM FL",
             expect=[(0.75,)],
         ),
+        Case(
+            "number_38_0_holds_38_digits",
+            NUMERIC,
+            setup=(*INTS, "INSERT INTO I VALUES (99999999999999999999)"),
+            query="SELECT X FROM I",
+            expect=[(99999999999999999999,)],
+        ),
     ],
 )

@@ -178,5 +178,24 @@ CASES = family(
             query="SELECT ARRAY_CONTAINS(2::VARIANT, ARRAY_CONSTRUCT(1, 2, 3))",
             expect=[(True,)],
         ),
+        Case(
+            "variant_column_stored_into_varchar_loses_its_quotes",
+            QUERYING,
+            setup=(
+                "CREATE TABLE RAWV (V VARIANT)",
+                "INSERT INTO RAWV SELECT PARSE_JSON('\"green\"')",
+                "CREATE TABLE COLORS (C VARCHAR)",
+                "INSERT INTO COLORS SELECT V FROM RAWV",
+            ),
+            query="SELECT C FROM COLORS",
+            expect=[("green",)],
+        ),
+        Case(
+            "typeof_of_a_stored_number_with_an_exponent_is_double",
+            TYPEOF,
+            setup=("CREATE TABLE NUMS (V VARIANT)", "INSERT INTO NUMS SELECT PARSE_JSON('1.5e2')"),
+            query="SELECT TYPEOF(V) FROM NUMS",
+            expect=[("DOUBLE",)],
+        ),
     ],
 )

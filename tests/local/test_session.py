@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from snowflake.snowpark import Row
 
-from moviecdc.errors import LocalEngineError
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local import LocalSession
 
 RAW = (
@@ -126,3 +126,21 @@ def test_write_pandas_auto_create(session: LocalSession) -> None:
     frame = pd.DataFrame({"id": [1], "name": ["x"]})
     session.write_pandas(frame, "NEWT", auto_create_table=True, quote_identifiers=False)
     assert session.sql("SELECT ID, NAME FROM NEWT").collect() == [Row(ID=1, NAME="x")]
+
+
+def test_a_failing_statement_in_a_transaction_says_the_transaction_is_gone() -> None:
+    """https://docs.snowflake.com/en/sql-reference/transactions: a failing statement inside BEGIN … COMMIT is rolled
+    back alone and the transaction stays open. DuckDB aborts the whole transaction, so the engine says so
+    (UnsupportedSqlError, naming both), instead of leaving the user to find the earlier rows gone after COMMIT."""
+    with LocalSession(database="DB", schema="PUBLIC") as s:
+        s.sql("CREATE TABLE T (ID INT NOT NULL, V VARCHAR)").collect()
+        s.sql("BEGIN").collect()
+        s.sql("INSERT INTO T VALUES (1, 'a')").collect()
+        with pytest.raises(UnsupportedSqlError, match=r"NOT NULL(.|\n)*every statement since BEGIN was rolled back"):
+            s.sql("INSERT INTO T VALUES (NULL, 'x')").collect()
+        s.sql("INSERT INTO T VALUES (2, 'b')").collect()  # autocommit now, as the message says
+        s.sql("COMMIT").collect()
+        assert [tuple(r) for r in s.sql("SELECT ID, V FROM T").collect()] == [(2, "b")]
+        with pytest.raises(LocalEngineError) as raised:  # outside a transaction: the plain error
+            s.sql("INSERT INTO T VALUES (NULL, 'x')").collect()
+        assert not isinstance(raised.value, UnsupportedSqlError)

@@ -55,6 +55,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"USE (?!(ROLE|WAREHOUSE|SECONDARY)\b)", context.use),
     Route(r"CREATE (OR REPLACE )?(TRANSIENT )?DATABASE(?! ROLE)", context.create_database),
     Route(r"DROP DATABASE(?! ROLE)", context.drop_database),
+    Route(r"SHOW (TERSE )?(SCHEMAS|DATABASES)", context.show),
     # streams
     Route(r"CREATE (OR REPLACE )?STREAM", streams.create),
     Route(r"DROP STREAM", streams.drop),

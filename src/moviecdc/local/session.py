@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 from fakesnow.pandas_tools import sql_type
 
-from moviecdc.errors import LocalEngineError, MoviecdcError
+from moviecdc.errors import LocalEngineError, MoviecdcError, UnsupportedSqlError
 from moviecdc.local import scheduler
 from moviecdc.local.account import routes as account_routes
 from moviecdc.local.account import store as account_store
@@ -48,6 +48,22 @@ if TYPE_CHECKING:
 # Statement kinds that change no catalog (DML, queries, transaction control; DDL that reaches run_parsed moves
 # the catalog version itself).
 _DATA_HANDLERS = (run_parsed, dynamic_tables.guard, transaction)
+
+
+# A failing statement inside BEGIN … COMMIT: Snowflake rolls back that statement only and keeps the transaction
+# open; DuckDB aborts the whole transaction and cannot undo one statement (it has no SAVEPOINT). Never silently.
+_LOST_TRANSACTION = (
+    "The local engine cannot undo one statement of an open transaction (DuckDB aborts the whole transaction): "
+    "every statement since BEGIN was rolled back with it, and the session is no longer in a transaction "
+    "(statements run in autocommit until the next BEGIN). Snowflake rolls back only the failing statement and "
+    "keeps the transaction open."
+)
+
+
+def _lost_transaction(statement: Statement, error: MoviecdcError) -> bool:
+    """Did a statement of the user's transaction fail and take the transaction with it (not COMMIT / ROLLBACK
+    themselves, and not a refusal that already says so)?"""
+    return not isinstance(error, UnsupportedSqlError) and not statement.keywords.startswith(("COMMIT", "ROLLBACK"))
 
 
 class LocalSession:
@@ -103,6 +119,7 @@ class LocalSession:
         with engine.lock, quiet():
             account_store.open_store(engine)
             conversions.install(engine)
+            rewrites.install(engine)
             udfs.on_open(engine)
             scheduler.on_open(engine)
         self._scheduler = scheduler.RealtimeScheduler(engine) if realtime else None
@@ -177,10 +194,14 @@ class LocalSession:
         self._check_open()
         with self._engine.lock, quiet():
             self._engine.begin_statement()
+            in_transaction = self._engine.in_transaction
             try:
                 return self._route(statement)
             except Exception as e:
-                raise _translate(e, statement.text) from e
+                error = _translate(e, statement.text)
+                if in_transaction and not self._engine.in_transaction and _lost_transaction(statement, error):
+                    raise UnsupportedSqlError(f"{error}\n  {_LOST_TRANSACTION}") from e
+                raise error from e
 
     def execute_script(self, text: str) -> list[list[Row]]:
         """Run a script of several statements, in order; return each statement's rows, in order.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local import LocalSession
 
 # "Querying semi-structured data": a VARIANT value shows its JSON quotes until it is cast; ::VARCHAR / ::STRING
@@ -103,7 +104,7 @@ def test_to_timestamp_tz_and_ltz_of_every_input_kind(s: LocalSession) -> None:
     """TO_TIMESTAMP: _TZ and _LTZ take numbers (with a scale), strings (honouring an offset), dates and
     VARIANTs; the local session's time zone is UTC."""
     row = s.sql(
-        "SELECT TO_TIMESTAMP_TZ(N) AS A, TO_TIMESTAMP_LTZ(M, 3) AS B, TO_TIMESTAMP_TZ(T) AS C, "
+        "SELECT TO_TIMESTAMP_TZ(N) AS A, TO_TIMESTAMP_LTZ(M, 3) AS B, TO_TIMESTAMP_LTZ(T) AS C, "
         "TO_TIMESTAMP_LTZ(D) AS E, TO_TIMESTAMP_TZ(PARSE_JSON('1700000000')) AS F, TO_TIMESTAMP_LTZ(NULL) AS G FROM "
         "(SELECT 1700000000 AS N, 1700000000123 AS M, '2024-01-02 03:04:05 +02:00' AS T, '2024-01-02'::DATE AS D), RAW"
     ).collect()[0]
@@ -168,3 +169,84 @@ def test_typeof_names_the_type_a_variant_holds() -> None:
         ).collect()[0]
     assert tuple(row) == ("INTEGER", "NULL_VALUE", None, "ARRAY")
     assert row.as_dict()["TYPEOF(PARSE_JSON('7'))"] == "INTEGER"
+
+
+ARRAY_AGG = "https://docs.snowflake.com/en/sql-reference/functions/array_agg"
+ARRAY_COMPACT = "https://docs.snowflake.com/en/sql-reference/functions/array_compact"
+# Snowpark's array_agg (the same function): "If the input is empty, an empty ARRAY is returned."
+SNOWPARK_ARRAY_AGG = (
+    "https://docs.snowflake.com/developer-guide/snowpark/reference/python/api/snowflake.snowpark.functions.array_agg"
+)
+NUMBERS = "SELECT 1 AS G, 2 AS N UNION ALL SELECT 1, NULL UNION ALL SELECT 1, 1 UNION ALL SELECT 2, NULL"
+
+
+def test_array_agg_omits_nulls_in_every_form(s: LocalSession) -> None:
+    """ARRAY_AGG: NULL values are omitted, with or without WITHIN GROUP, DISTINCT or OVER."""
+    rows = s.sql(
+        "SELECT G, TO_JSON(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N)) AS A, "
+        "TO_JSON(ARRAY_AGG(DISTINCT N) WITHIN GROUP (ORDER BY N DESC)) AS B, ARRAY_SIZE(ARRAY_AGG(N)) AS C "
+        f"FROM ({NUMBERS}) GROUP BY G ORDER BY G"
+    ).collect()
+    assert [tuple(r) for r in rows] == [(1, "[1,2]", "[2,1]", 2), (2, "[]", "[]", 0)]
+    rows = s.sql(
+        "SELECT G, TO_JSON(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N) OVER (PARTITION BY G)) AS A "
+        f"FROM ({NUMBERS}) ORDER BY G, A"
+    ).collect()
+    assert [tuple(r) for r in rows] == [(1, "[1,2]")] * 3 + [(2, "[]")]
+
+
+def test_array_agg_of_no_input_is_an_empty_array(s: LocalSession) -> None:
+    """SNOWPARK_ARRAY_AGG: "If the input is empty, an empty ARRAY is returned" (not NULL)."""
+    row = s.sql("SELECT TO_JSON(ARRAY_AGG(N)) AS A FROM (SELECT 1 AS N) WHERE N > 5").collect()[0]
+    assert row.A == "[]"
+
+
+def test_array_compact_of_array_agg_and_of_a_variant_array(s: LocalSession) -> None:
+    """ARRAY_COMPACT: missing and null values removed; was a raw binder error on a VARIANT array."""
+    row = s.sql(
+        f"SELECT TO_JSON(ARRAY_COMPACT(ARRAY_AGG(N) WITHIN GROUP (ORDER BY N))) AS A, "
+        "TO_JSON(ARRAY_COMPACT(ARRAY_CONSTRUCT(10, NULL, 30))) AS B, "
+        "TO_JSON(ARRAY_COMPACT(PARSE_JSON('[1, null, 3]'))) AS C, ARRAY_COMPACT(NULL) AS D "
+        f"FROM ({NUMBERS})"
+    ).collect()[0]
+    assert tuple(row) == ("[1,2]", "[10,30]", "[1,3]", None)
+
+
+def test_a_timestamp_tz_offset_that_would_be_lost_is_refused(s: LocalSession) -> None:
+    """TO_TIMESTAMP: TO_TIMESTAMP_TZ keeps the offset written in its input (10:30 +02:00 stays 10:30 +02:00).
+    DuckDB's TIMESTAMPTZ has no per-value offset, so the engine refuses such a value instead of answering 08:30 UTC
+    (a silent difference before: HOUR() said 8, ::DATE could move a day)."""
+    for sql in (
+        "SELECT TO_TIMESTAMP_TZ('2024-01-15 10:30:00 +02:00')",
+        "SELECT TRY_TO_TIMESTAMP_TZ('2024-01-15 10:30:00-0500')",
+        "SELECT '2024-01-15 10:30:00+02:00'::TIMESTAMP_TZ",
+    ):
+        with pytest.raises(UnsupportedSqlError, match="TIMESTAMP_TZ values in UTC only"):
+            s.sql(sql).collect()
+    s.sql("CREATE TABLE TEXTS (X VARCHAR)").collect()
+    s.sql("INSERT INTO TEXTS VALUES ('2024-01-15 10:30:00+02:00')").collect()
+    with pytest.raises(UnsupportedSqlError, match=r"offset written in '2024-01-15 10:30:00\+02:00'"):
+        s.sql("SELECT TO_TIMESTAMP_TZ(X) FROM TEXTS").collect()
+
+
+def test_timestamp_tz_values_in_utc_and_ltz_conversions_still_run(s: LocalSession) -> None:
+    """TO_TIMESTAMP: a UTC offset (or none: the session time zone, UTC) loses nothing; _LTZ converts to the
+    session time zone by definition, so its offset is honoured and dropped as in Snowflake."""
+    row = s.sql(
+        "SELECT TO_TIMESTAMP_TZ('2024-01-15 10:30:00 +00:00') AS A, TO_TIMESTAMP_TZ('2024-01-15 10:30:00') AS B, "
+        "TO_TIMESTAMP_LTZ('2024-01-15 10:30:00 +02:00') AS C, TRY_TO_TIMESTAMP_TZ('nope') AS D"
+    ).collect()[0]
+    utc = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+    assert (utc, utc, datetime(2024, 1, 15, 8, 30, tzinfo=UTC), None) == tuple(row)
+
+
+def test_a_bare_variant_column_stored_into_varchar_loses_its_quotes(s: LocalSession) -> None:
+    """QUERYING: a VARIANT string stored into a VARCHAR column is the string itself (was '"green"' for a bare column);
+    a VARIANT target keeps the VARIANT, and other columns convert as before."""
+    s.sql("CREATE TABLE SRC (V VARIANT, I INT)").collect()
+    s.sql("""INSERT INTO SRC SELECT PARSE_JSON('"green"'), 4""").collect()
+    s.sql("CREATE TABLE DST (S VARCHAR, J VARIANT, K VARCHAR)").collect()
+    s.sql("INSERT INTO DST SELECT V, V, I FROM SRC").collect()
+    s.sql("INSERT INTO DST (K, S) SELECT SRC.I, SRC.V FROM SRC").collect()
+    rows = s.sql("SELECT S, J, K FROM DST ORDER BY J NULLS LAST").collect()
+    assert [tuple(r) for r in rows] == [("green", '"green"', "4"), ("green", None, "4")]

@@ -298,3 +298,23 @@ def test_integer_arithmetic_beyond_64_bits_raises_rather_than_wrapping(edge: Loc
     Snowflake's 9223372036854775808 (a documented local limit, docs/local_engine.md), and never wraps."""
     with pytest.raises(LocalEngineError, match="Overflow"):
         edge.sql("SELECT C + 1 AS S FROM T").collect()
+
+
+def test_an_integer_beyond_64_bits_names_the_limit() -> None:
+    """https://docs.snowflake.com/en/sql-reference/data-types-numeric: NUMBER(38, 0) holds 38 digits; the engine's
+    integer columns are 64-bit, so a larger value raises UnsupportedSqlError naming the limit (never a wrapped or
+    rounded value); a bad string is still the plain conversion error."""
+    from moviecdc.errors import LocalEngineError, UnsupportedSqlError
+    from moviecdc.local import LocalSession
+
+    with LocalSession(database="D", schema="PUBLIC") as s:
+        s.sql("CREATE TABLE I (X INT)").collect()
+        for sql in ("INSERT INTO I VALUES (99999999999999999999)", "SELECT CAST('99999999999999999999' AS INT)"):
+            with pytest.raises(UnsupportedSqlError, match="Integer columns are 64-bit"):
+                s.sql(sql).collect()
+        s.sql("INSERT INTO I VALUES (9223372036854775807)").collect()
+        with pytest.raises(UnsupportedSqlError, match="NUMBER\\(38, 0\\) holds 38 digits"):
+            s.sql("SELECT X + 1 FROM I").collect()
+        with pytest.raises(LocalEngineError) as raised:
+            s.sql("SELECT CAST('abc' AS INT)").collect()
+        assert not isinstance(raised.value, UnsupportedSqlError)

@@ -13,14 +13,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 from fakesnow.dialect import parse_one
 from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.names import display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
+from moviecdc.local.core.tokens import like_pattern
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -168,3 +171,29 @@ def drop_database(engine: Engine, statement: Statement) -> Result:
         for suffix in (".db", ".db.wal"):
             (engine.path / f"{database}{suffix}").unlink(missing_ok=True)
     return status(f"{display_part(database)} successfully dropped.")
+
+
+# SHOW DATABASES | SCHEMAS [LIKE '<pattern>'] …: fakesnow ignores LIKE (every row came back).
+_SHOW_LIKE = re.compile(r"^(\s*SHOW\s+(?:TERSE\s+)?(?:SCHEMAS|DATABASES))\s+LIKE\s+'((?:[^']|'')*)'", re.IGNORECASE)
+
+
+def show(engine: Engine, statement: Statement) -> Result:
+    """``SHOW DATABASES | SCHEMAS`` through fakesnow, with Snowflake's ``LIKE`` (case-insensitive, on the name)
+    and Snowflake's name ``INFORMATION_SCHEMA`` (https://docs.snowflake.com/en/sql-reference/sql/show-schemas,
+    https://docs.snowflake.com/en/sql-reference/sql/show-databases); the engine's ``_MOVIECDC`` schema is hidden."""
+    text = statement.text
+    match = _SHOW_LIKE.match(text)
+    pattern = None
+    if match is not None:
+        pattern = like_pattern(match.group(2).replace("''", "'"))
+        text = match.group(1) + text[match.end() :]
+    table = engine.fakesnow(text).table
+    if "name" not in table.column_names:
+        return Result(table)
+    index = table.column_names.index("name")
+    names = [INFORMATION_SCHEMA if n == "information_schema" else n for n in table.column("name").to_pylist()]
+    table = table.set_column(index, "name", pa.array(names, type=table.schema.field("name").type))
+    keep = [
+        n != "_MOVIECDC" and (pattern is None or (n is not None and pattern.fullmatch(n) is not None)) for n in names
+    ]
+    return Result(table.filter(pa.array(keep, type=pa.bool_())))

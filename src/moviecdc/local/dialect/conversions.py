@@ -9,8 +9,8 @@ VARIANT value in a VARCHAR column. DuckDB's JSON → VARCHAR cast keeps the JSON
 the digits of a number, NULL for JSON null. A value counts as VARIANT when it is written as one
 (``PARSE_JSON``, ``TO_VARIANT``, ``OBJECT_CONSTRUCT``, ``ARRAY_CONSTRUCT``, ``v:path``, ``GET``, ``GET_PATH``,
 ``v['key']``, ``::VARIANT``); a cast of a bare column to text goes through ``_moviecdc_text``, which DuckDB folds
-to the plain cast unless the column is JSON. A bare VARIANT column stored into a text column is not recognised
-(docs/local_engine.md).
+to the plain cast unless the column is JSON, and so does a bare column of ``INSERT … SELECT`` stored into a text
+column (the target's column types are cached until the next DDL).
 
 **Timestamps** (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp). ``TO_TIMESTAMP[_NTZ|_TZ|
 _LTZ](x [, scale])`` and their ``TRY_`` forms become calls of the engine's own macros (:data:`MACROS`, created
@@ -25,15 +25,28 @@ in DuckDB's ``temp`` catalog, so they work with or without a current database):
 - a VARIANT is read as its string or number.
 
 ``TO_TIMESTAMP(string, format)`` keeps fakesnow's translation.
+
+**Arrays built from rows** (https://docs.snowflake.com/en/sql-reference/functions/array_agg): ``ARRAY_AGG``
+omits NULL inputs and returns an empty array for an empty input. fakesnow's reading of ``ARRAY_AGG(x) WITHIN
+GROUP (ORDER BY …)`` lost sqlglot's NULL filter, and DuckDB's aggregate of nothing is NULL: :func:`arrays`
+keeps the filter (``FILTER (WHERE x IS NOT NULL)``, emitted by sqlglot for an argument that names a column) and
+wraps every ``ARRAY_AGG`` in ``COALESCE(…, '[]')``. ``ARRAY_COMPACT(a)``
+(https://docs.snowflake.com/en/sql-reference/functions/array_compact: "missing and null values removed") goes to
+the macro ``_moviecdc_array_compact``: sqlglot's ``LIST_FILTER`` does not accept a VARIANT array (a raw
+binder error before).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from moviecdc.errors import UnsupportedSqlError
 from moviecdc.local.core.names import ObjectName
+from moviecdc.local.dialect.errors import UNSUPPORTED_MARK
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -83,15 +96,28 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_ntz(val, scale) AS (
         ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMP)
     END
 )"""
+# TIMESTAMP_TZ keeps each value's own offset in Snowflake; DuckDB's TIMESTAMPTZ keeps an instant only (shown in the
+# session time zone, UTC). A text whose offset is not UTC would lose it: refused, not converted (module docstring).
+_LOST_OFFSET = """
+CREATE OR REPLACE TEMP MACRO _moviecdc_lost_offset(val) AS (
+    regexp_matches(trim(_moviecdc_text(val)), '[+-][0-9]{2}:?[0-9]{2}$')
+    AND NOT regexp_matches(trim(_moviecdc_text(val)), '[+-]00:?00$')
+)"""
 _TZ = """
-CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_tz(val, scale) AS (
+CREATE OR REPLACE TEMP MACRO _moviecdc_{try_}to_timestamp_{kind}(val, scale) AS (
     CASE
         WHEN val IS NULL THEN NULL
         WHEN _moviecdc_micros(val, scale) IS NOT NULL
             THEN timezone('UTC', make_timestamp(_moviecdc_micros(val, scale)))
-        ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMPTZ)
+        {strict}ELSE {cast}(_moviecdc_stamp_text(val) AS TIMESTAMPTZ)
     END
 )"""
+_STRICT = (
+    "WHEN _moviecdc_lost_offset(val) THEN error('" + UNSUPPORTED_MARK + "The local engine keeps TIMESTAMP_TZ values "
+    "in UTC only: the offset written in ''' || trim(_moviecdc_text(val)) || ''' would be lost (DuckDB''s "
+    "TIMESTAMPTZ has no per-value offset). Write the value in UTC, or convert it with TO_TIMESTAMP_LTZ (the "
+    "session time zone is UTC) or TO_TIMESTAMP_NTZ.')\n        "
+)
 
 # TYPEOF (https://docs.snowflake.com/en/sql-reference/functions/typeof): the type of the value a VARIANT holds, in
 # Snowflake's names. DuckDB's typeof() answers JSON for every VARIANT. A JSON number with a fraction is DECIMAL
@@ -112,10 +138,22 @@ CREATE OR REPLACE TEMP MACRO _moviecdc_typeof(val) AS (
 )"""
 
 
+# ARRAY_COMPACT of a VARIANT array: SQL NULL and JSON null elements removed; NULL stays NULL.
+_ARRAY_COMPACT = """
+CREATE OR REPLACE TEMP MACRO _moviecdc_array_compact(a) AS (
+    CASE WHEN a IS NULL THEN NULL ELSE CAST(to_json(list_filter(
+        CAST(to_json(a) AS JSON[]), lambda e: e IS NOT NULL AND json_type(e) <> 'NULL'
+    )) AS JSON) END
+)"""
+
+
 def _macros() -> list[str]:
-    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF]
+    found = [_EPOCH_MICROS, _TEXT, _STAMP_TEXT, _MAGNITUDE, _MICROS.format(numeric=_NUMERIC), _TYPEOF, _ARRAY_COMPACT]
+    found.append(_LOST_OFFSET)
     for try_, cast in (("", "CAST"), ("try_", "TRY_CAST")):
-        found.extend(template.format(try_=try_, cast=cast) for template in (_NTZ, _TZ))
+        found.append(_NTZ.format(try_=try_, cast=cast))
+        found.append(_TZ.format(try_=try_, cast=cast, kind="tz", strict=_STRICT))
+        found.append(_TZ.format(try_=try_, cast=cast, kind="ltz", strict=""))
     return found
 
 
@@ -126,16 +164,17 @@ _FUNCTIONS = {
     "TO_TIMESTAMP": "_moviecdc_to_timestamp_ntz",
     "TO_TIMESTAMP_NTZ": "_moviecdc_to_timestamp_ntz",
     "TO_TIMESTAMP_TZ": "_moviecdc_to_timestamp_tz",
-    "TO_TIMESTAMP_LTZ": "_moviecdc_to_timestamp_tz",
+    "TO_TIMESTAMP_LTZ": "_moviecdc_to_timestamp_ltz",
     "TRY_TO_TIMESTAMP": "_moviecdc_try_to_timestamp_ntz",
     "TRY_TO_TIMESTAMP_NTZ": "_moviecdc_try_to_timestamp_ntz",
     "TRY_TO_TIMESTAMP_TZ": "_moviecdc_try_to_timestamp_tz",
-    "TRY_TO_TIMESTAMP_LTZ": "_moviecdc_try_to_timestamp_tz",
+    "TRY_TO_TIMESTAMP_LTZ": "_moviecdc_try_to_timestamp_ltz",
 }
 _VARIANT_NODES = (exp.ParseJSON, exp.ToVariant, exp.JSONExtract, exp.GetExtract, exp.Struct, exp.Array)
 _VARIANT_TYPES = {exp.DataType.Type.VARIANT, exp.DataType.Type.OBJECT, exp.DataType.Type.ARRAY}
 _TEXT_TYPES = set(exp.DataType.TEXT_TYPES)
 _ZONED = {exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ}
+_OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")
 _TIMESTAMPS = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, *_ZONED}
 _VARIANT_META = "moviecdc_variant"
 _VARIANT_FUNCTIONS = {"GET", "GET_PATH", "TRY_PARSE_JSON", "OBJECT_CONSTRUCT", "OBJECT_INSERT", "ARRAY_CONSTRUCT"}
@@ -145,6 +184,7 @@ def install(engine: Engine) -> None:
     """Create the engine's conversion macros on its connection (temporary: they are not stored)."""
     for sql in MACROS:
         engine.con.execute(sql)
+    engine.translation_hooks.append(ordered_array_agg)
 
 
 def _typeof(node: exp.Typeof) -> exp.Expr:
@@ -154,7 +194,7 @@ def _typeof(node: exp.Typeof) -> exp.Expr:
     return call
 
 
-def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per construct)
+def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911, PLR0912 (one return per construct)
     if isinstance(node, exp.Cast) and node.to.this in _VARIANT_TYPES and isinstance(node.this, exp.Literal):
         # '<text>'::VARIANT is a VARIANT string; DuckDB would parse the text as JSON.
         return _json_string(node.this) if node.this.is_string else None
@@ -165,6 +205,8 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
             if isinstance(value, exp.Literal) and value.is_string and is_variant(other):
                 node.set(side, _json_string(value))
         return None
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ:
+        return _zoned_cast(node)
     if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and node.to.this in _TEXT_TYPES:
         return _text_cast(node)
     if isinstance(node, exp.Typeof):
@@ -175,11 +217,11 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
         # sqlglot's reading of TO_TIMESTAMP[_NTZ|_TZ|_LTZ](<number or integer string literal> [, scale])
         target = node.args.get("target_type")
         zoned = isinstance(target, exp.DataType) and target.this in _ZONED
-        macro = "_moviecdc_to_timestamp_tz" if zoned else "_moviecdc_to_timestamp_ntz"
+        macro = "_moviecdc_to_timestamp_ltz" if zoned else "_moviecdc_to_timestamp_ntz"
         return _timestamp_call(macro, node.this, node.args.get("scale"))
     if isinstance(node, exp.TryCast) and node.to.this in _TIMESTAMPS:
         # sqlglot's reading of TRY_TO_TIMESTAMP[_…](<string literal>)
-        macro = "_moviecdc_try_to_timestamp_tz" if node.to.this in _ZONED else "_moviecdc_try_to_timestamp_ntz"
+        macro = "_moviecdc_try_to_timestamp_ltz" if node.to.this in _ZONED else "_moviecdc_try_to_timestamp_ntz"
         return _timestamp_call(macro, node.this, None)
     if isinstance(node, exp.Anonymous):
         function = _FUNCTIONS.get(str(node.name).upper())
@@ -190,6 +232,25 @@ def convert(node: exp.Expr) -> exp.Expr | None:  # noqa: PLR0911 (one return per
             return None  # a format string: fakesnow's translation
         return _timestamp_call(function, args[0], args[1] if len(args) == 2 else None)
     return None
+
+
+def _zoned_cast(node: exp.Cast) -> exp.Expr | None:
+    """``x::TIMESTAMP_TZ``: a text literal with a non-UTC offset is refused now; any other non-literal value goes
+    through the strict macro, which refuses such a text when the query runs (see the module docstring)."""
+    value = node.this
+    if isinstance(value, exp.Literal) and value.is_string:
+        match = _OFFSET.search(str(value.this).strip())
+        if match and (match.group(1), match.group(2)) != ("00", "00"):
+            raise UnsupportedSqlError(
+                f"The local engine keeps TIMESTAMP_TZ values in UTC only: the offset written in '{value.this}' would "
+                "be lost (DuckDB's TIMESTAMPTZ has no per-value offset). Write the value in UTC, or convert it with "
+                "TO_TIMESTAMP_LTZ (the session time zone is UTC) or TO_TIMESTAMP_NTZ."
+            )
+    if isinstance(node, exp.TryCast):  # sqlglot's reading of TRY_TO_TIMESTAMP_TZ(x)
+        return _timestamp_call("_moviecdc_try_to_timestamp_tz", value, None)
+    if isinstance(value, exp.Literal | exp.Null):
+        return None  # no offset to lose: fakesnow's cast
+    return _timestamp_call("_moviecdc_to_timestamp_tz", value, None)
 
 
 def _timestamp_call(macro: str, value: exp.Expr, scale: exp.Expr | None) -> exp.Expr:
@@ -244,10 +305,44 @@ def _variant_text(node: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this="json_extract_string", expressions=[node.copy(), exp.Literal.string("$")])
 
 
+# -- arrays built from rows ---------------------------------------------------------------------------------
+
+
+def arrays(node: exp.Expr) -> exp.Expr | None:
+    """``ARRAY_AGG`` gives ``[]`` for no input; ``ARRAY_COMPACT`` of a VARIANT array (see the module docstring).
+
+    Both survive the statement's rendering as Snowflake text (the NULL filter of an ordered ARRAY_AGG does not:
+    :func:`ordered_array_agg` adds it to the statement fakesnow parses).
+    """
+    if isinstance(node, exp.ArrayCompact):
+        return exp.Anonymous(this="_moviecdc_array_compact", expressions=[node.this.copy()])
+    aggregate = node.this if isinstance(node, exp.Window) else node
+    if isinstance(aggregate, exp.WithinGroup):
+        aggregate = aggregate.this
+    if not isinstance(aggregate, exp.ArrayAgg) or isinstance(node.parent, exp.WithinGroup | exp.Window):
+        return None  # not an ARRAY_AGG, or a part of one whose outer node is wrapped
+    empty = exp.Cast(this=exp.Literal.string("[]"), to=exp.DataType.build("JSON"))
+    call = exp.Coalesce(this=node.copy(), expressions=[empty])
+    if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+        return exp.alias_(call, node.sql(dialect="snowflake"), quoted=True)  # Snowflake names it by its text
+    return call
+
+
+def ordered_array_agg(expression: exp.Expr, translate: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    """A translation hook: ``ARRAY_AGG(x) WITHIN GROUP (ORDER BY …)`` → DuckDB's ``ARRAY_AGG(x ORDER BY …)``
+    keeping the mark that makes sqlglot filter NULLs out (fakesnow's own rewrite of it dropped the mark)."""
+    for node in list(expression.find_all(exp.WithinGroup)):
+        agg, order = node.this, node.expression
+        if isinstance(agg, exp.ArrayAgg) and isinstance(order, exp.Order) and node is not expression:
+            ordered = exp.Order(this=agg.this, expressions=order.expressions)
+            node.replace(exp.ArrayAgg(this=ordered, nulls_excluded=True))
+    return translate(expression)
+
+
 # -- a VARIANT stored into a text column ---------------------------------------------------------------------
 
 
-def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> bool:
+def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> bool:  # noqa: PLR0912 (one branch per form)
     """Convert VARIANT values stored into text columns; True when the statement stores a VARIANT value at all
     (whether it needed converting depends on the table, so such a statement is never taken as plain)."""
     if isinstance(ast, exp.Merge):
@@ -268,19 +363,29 @@ def assignments(engine: Engine, ast: exp.Insert | exp.Update | exp.Merge) -> boo
         rows = [source.expressions]
     elif isinstance(source, exp.Values):
         rows = [t.expressions for t in source.expressions if isinstance(t, exp.Tuple)]
-    if not any(is_variant(_unalias(e)) for row in rows for e in row):
+    variant = any(is_variant(_unalias(e)) for row in rows for e in row)
+    columns = isinstance(source, exp.Select) and any(isinstance(_unalias(e), exp.Column) for e in source.expressions)
+    if not variant and not columns:
         return False
     target = ast.this
     names = [_ident(c) for c in target.expressions] if isinstance(target, exp.Schema) else None
     table = target.this if isinstance(target, exp.Schema) else target
     types = _column_types(engine, table)
     order = names if names is not None else list(types)
+    found = variant
     for row in rows:
         for index, value in enumerate(row):
             inner = _unalias(value)
-            if index < len(order) and is_variant(inner) and types.get(order[index]) in _TEXT_TYPES:
+            if index >= len(order) or types.get(order[index]) not in _TEXT_TYPES:
+                continue
+            if is_variant(inner):
                 inner.replace(_variant_text(inner))
-    return True
+            elif isinstance(inner, exp.Column):
+                # A bare column may be a VARIANT: the macro reads a JSON string as its text, and DuckDB folds it to
+                # the cast the INSERT makes anyway for a column of any other type.
+                inner.replace(exp.Anonymous(this="_moviecdc_text", expressions=[inner.copy()]))
+                found = True
+    return found
 
 
 def _merge_assignments(engine: Engine, ast: exp.Merge) -> bool:
@@ -317,6 +422,14 @@ def _column_types(engine: Engine, table: exp.Expr) -> dict[str, exp.DType]:
     name: ObjectName | None = engine.resolve_table(table)
     if name is None:
         return {}
+    # Cached until the engine drops its caches (after any DDL, a rollback or a failure).
+    cache: dict[ObjectName, dict[str, exp.DType]] = engine.family_caches.setdefault("dialect.column_types", {})
+    if name not in cache:
+        cache[name] = _read_column_types(engine, name)
+    return cache[name]
+
+
+def _read_column_types(engine: Engine, name: ObjectName) -> dict[str, exp.DType]:
     rows = engine.con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
         "AND table_name = ? ORDER BY column_index",

@@ -21,6 +21,19 @@ _NOT_TRANSLATED = 9999
 # A SHOW whose objects fakesnow does not know: it queries a table named after them, or DuckDB cannot parse it.
 _SHOW = re.compile(r"\s*SHOW\s+(TERSE\s+)?\w+", re.IGNORECASE)
 _UNKNOWN_SHOW = ("Table with name", "Parser Error")
+# The engine's own macros refuse a value they cannot represent with DuckDB's error('<mark><message>'): an
+# UnsupportedSqlError with that message (e.g. a TIMESTAMP_TZ offset, dialect/conversions.py).
+UNSUPPORTED_MARK = "moviecdc unsupported: "
+# DuckDB's answers for an integer beyond 64 bits: fakesnow stores INT, BIGINT, NUMBER and NUMBER(38, 0) as BIGINT.
+_INT64 = re.compile(
+    r"out of range for the destination type INT64|Overflow in \w+ of INT64"
+    r"|Could not convert string '[-+]?[0-9]+' to INT64"
+)
+INT64_LIMIT = (
+    "Integer columns are 64-bit in the local engine (fakesnow stores INT, BIGINT, NUMBER and NUMBER(38, 0) as "
+    "DuckDB BIGINT: -9223372036854775808 to 9223372036854775807), where Snowflake's NUMBER(38, 0) holds 38 digits. "
+    "Declare the column NUMBER(38, 1) or DECIMAL(38, s) with s > 0 to keep larger values exactly."
+)
 # DuckDB's answer for a function it does not have.
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
 
@@ -92,6 +105,10 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    if UNSUPPORTED_MARK in message:
+        return UnsupportedSqlError(f"{message.split(UNSUPPORTED_MARK, 1)[1]}{where}")
+    if _INT64.search(message):
+        return UnsupportedSqlError(f"{INT64_LIMIT} ({message}){where}")
     function = _MISSING_FUNCTION.search(message)
     if function:
         # DuckDB has no function of that name: a Snowflake function the engine does not emulate (or a misspelt

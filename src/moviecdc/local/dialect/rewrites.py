@@ -19,6 +19,7 @@ as an engine rewriter, for statements parsed elsewhere (a dynamic table's stored
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -31,6 +32,16 @@ if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
 
 _CONVERTED = (exp.Cast, exp.ToChar, exp.Anonymous, exp.UnixToTime, exp.EQ, exp.NEQ, exp.Typeof)
+# The rules that read nothing but the node, in the order they are tried: (node kinds, rule).
+_RULES: tuple[tuple[type[exp.Expr] | tuple[type[exp.Expr], ...], Callable[[exp.Expr], exp.Expr | None]], ...] = (
+    (_CONVERTED, conversions.convert),
+    (exp.DataType, types.float_precision),
+    (exp.Interval, intervals.interval),
+    ((exp.DateTrunc, exp.TimestampTrunc, exp.Add, exp.Sub), intervals.as_input_type),
+    (exp.Join, joins.asof),
+    ((exp.ArrayAgg, exp.WithinGroup, exp.Window, exp.ArrayCompact), conversions.arrays),
+    ((exp.Lateral, exp.TableFromRows), joins.flatten),
+)
 _DONE = "moviecdc_dialect_done"
 _PLAIN_LIMIT = 4096
 # Statement texts in which no rule found anything, per engine.
@@ -51,6 +62,12 @@ def parse(engine: Engine, text: str) -> exp.Expr:
     return ast
 
 
+def install(engine: Engine) -> None:
+    """Create the rules' macros on the engine's connection (temporary: they are not stored)."""
+    for sql in (*intervals.MACROS, *joins.MACROS):
+        engine.con.execute(sql)
+
+
 def rewriter(engine: Engine) -> Any:
     def rewrite(ast: exp.Expr) -> exp.Expr:
         if ast.meta.get(_DONE):
@@ -69,14 +86,9 @@ def _apply(engine: Engine, ast: exp.Expr) -> tuple[exp.Expr, bool]:
     found = found or bool(temps)
     for node in reversed(list(ast.walk(bfs=False))):
         new: exp.Expr | None = None
-        if isinstance(node, _CONVERTED):
-            new = conversions.convert(node)
-        elif isinstance(node, exp.DataType):
-            new = types.float_precision(node)
-        elif isinstance(node, exp.Interval):
-            new = intervals.interval(node)
-        elif isinstance(node, exp.Join):
-            new = joins.asof(node)
+        rule = next((r for kinds, r in _RULES if isinstance(node, kinds)), None)
+        if rule is not None:
+            new = rule(node)
         elif isinstance(node, exp.Parameter):
             new = variables.inline(engine, node)
         elif temps and isinstance(node, exp.Table):
