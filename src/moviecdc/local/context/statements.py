@@ -177,11 +177,23 @@ def drop_database(engine: Engine, statement: Statement) -> Result:
 _SHOW_LIKE = re.compile(r"^(\s*SHOW\s+(?:TERSE\s+)?(?:SCHEMAS|DATABASES))\s+LIKE\s+'((?:[^']|'')*)'", re.IGNORECASE)
 
 
+_SHOW_IN_DATABASE = re.compile(r"\bIN\s+DATABASE\s+(\"(?:[^\"]|\"\")+\"|[A-Za-z_][\w$]*)", re.IGNORECASE)
+
+
 def show(engine: Engine, statement: Statement) -> Result:
     """``SHOW DATABASES | SCHEMAS`` through fakesnow, with Snowflake's ``LIKE`` (case-insensitive, on the name)
     and Snowflake's name ``INFORMATION_SCHEMA`` (https://docs.snowflake.com/en/sql-reference/sql/show-schemas,
     https://docs.snowflake.com/en/sql-reference/sql/show-databases); the engine's ``_MOVIECDC`` schema is hidden."""
     text = statement.text
+    scope = _SHOW_IN_DATABASE.search(text)
+    if scope is not None:
+        name = scope.group(1)
+        database = name[1:-1].replace('""', '"') if name.startswith('"') else name.upper()
+        if not database_exists(engine, database):
+            raise LocalEngineError(
+                f"002003 (02000): SQL compilation error:\nDatabase '{display_part(database)}' does not exist or not "
+                "authorized."
+            )
     match = _SHOW_LIKE.match(text)
     pattern = None
     if match is not None:
