@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .case import ANY, Case, family
+from .case import ANY, Case, adv, family
 
 INTRO = "https://docs.snowflake.com/en/user-guide/streams-intro"
 CREATE = "https://docs.snowflake.com/en/sql-reference/sql/create-stream"
@@ -295,6 +295,24 @@ CASES = family(
             "renamed_source_stream_is_not_stale",
             INTRO,
             setup=(TABLE, STREAM, "ALTER TABLE T RENAME TO T2"),
+            query="SHOW STREAMS LIKE 'S'",
+            pick=("name", "stale"),
+            expect=[("S", "false")],
+        ),
+        # A stream becomes stale once its offset is older than the table's retention, extended for an
+        # unconsumed stream up to MAX_DATA_EXTENSION_TIME_IN_DAYS (default 14 days).
+        Case(
+            "unconsumed_stream_is_stale_after_the_14_day_extension",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", adv(15 * 86_400)),
+            query="SHOW STREAMS LIKE 'S'",
+            pick=("name", "stale"),
+            expect=[("S", "true")],
+        ),
+        Case(
+            "stream_within_the_extension_is_not_stale",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", adv(13 * 86_400)),
             query="SHOW STREAMS LIKE 'S'",
             pick=("name", "stale"),
             expect=[("S", "false")],

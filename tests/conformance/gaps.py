@@ -8,6 +8,10 @@ from __future__ import annotations
 
 # -- streams and tasks ----------------------------------------------------------------------------------------
 CTAS_STREAM = "CREATE TABLE … AS SELECT … FROM <stream> does not advance the stream's offset"
+STALE_BY_CLOCK = (
+    "a stream is not made stale when the clock passes STALE_AFTER (reported only): the engine does not record "
+    "when each change was made"
+)
 TASK_DEPENDENTS = "SYSTEM$TASK_DEPENDENTS_ENABLE is not emulated (UnsupportedSqlError)"
 # -- semi-structured ------------------------------------------------------------------------------------------
 FLATTEN_OUTER = "FLATTEN(…, OUTER => TRUE) of an empty array gives no row instead of one row of NULLs"
@@ -33,6 +37,7 @@ CURRENT_TRANSACTION = "CURRENT_TRANSACTION() is not emulated (UnsupportedSqlErro
 
 _BY_REASON: dict[str, list[str]] = {
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
+    STALE_BY_CLOCK: ["streams/unconsumed_stream_is_stale_after_the_14_day_extension"],
     TASK_DEPENDENTS: ["tasks/task_dependents_enable_resumes_the_graph"],
     FLATTEN_OUTER: ["semistructured/flatten_outer_keeps_a_row_for_empty_input"],
     ARRAY_AGG_NULLS: ["semistructured/array_agg_skips_nulls"],
