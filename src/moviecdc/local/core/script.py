@@ -62,10 +62,8 @@ def _opens_block(token: Token, following: Token | None) -> bool:
     """BEGIN that starts a block, not a transaction (BEGIN [WORK | TRANSACTION] [NAME n] and BEGIN alone)."""
     if token.token_type != TokenType.BEGIN:
         return False
-    return (
-        following is not None
-        and following.token_type != TokenType.SEMICOLON
-        and (following.text.upper() not in _TRANSACTION_WORDS)
+    return following is not None and following.token_type != TokenType.SEMICOLON and (
+        following.text.upper() not in _TRANSACTION_WORDS
     )
 
 

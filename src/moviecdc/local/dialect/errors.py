@@ -59,7 +59,7 @@ def translate(error: Exception, text: str) -> MoviecdcError:
         # name, which Snowflake answers "Unknown function"); either way, no raw DuckDB catalog error.
         name = function.group(1).upper()
         return UnsupportedSqlError(
-            f'Function {name} is not supported by the local engine (Snowflake answers "Unknown function {name}" '
+            f"Function {name} is not supported by the local engine (Snowflake answers \"Unknown function {name}\" "
             f"if it is not one of its functions).{where}"
         )
     shown = _SHOW.match(text)

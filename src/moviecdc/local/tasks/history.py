@@ -40,12 +40,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 _COLUMNS = (
     # Populated "only when a task has started running" (the docs): every recorded run but a SKIPPED one, whose
     # body never started. A stable UUID-shaped id per run, as Snowflake's query ids are.
-    (
-        "QUERY_ID",
-        "CASE WHEN STATE = 'SKIPPED' THEN NULL ELSE CAST(CAST(md5({db} || '/' || CAST(TASK_UID AS VARCHAR) "
-        "|| '/' || CAST(RUN_ID AS VARCHAR)) AS UUID) AS VARCHAR) END",
-        "VARCHAR",
-    ),
+    ("QUERY_ID", "CASE WHEN STATE = 'SKIPPED' THEN NULL ELSE CAST(CAST(md5({db} || '/' || CAST(TASK_UID AS VARCHAR) "
+     "|| '/' || CAST(RUN_ID AS VARCHAR)) AS UUID) AS VARCHAR) END", "VARCHAR"),
     ("NAME", "NAME", "VARCHAR"),
     ("DATABASE_NAME", "{db}", "VARCHAR"),
     ("SCHEMA_NAME", "SCHEMA_NAME", "VARCHAR"),
