@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .case import ANY, Case, family
+from .case import ANY, Case, adv, family
 
 INTRO = "https://docs.snowflake.com/en/user-guide/streams-intro"
 CREATE = "https://docs.snowflake.com/en/sql-reference/sql/create-stream"
@@ -260,6 +260,62 @@ CASES = family(
             setup=(TABLE,),
             query="CREATE STREAM S ON TABLE T INSERT_ONLY = TRUE",
             error="INSERT_ONLY can only be created on external tables",
+        ),
+        # "The stream uses the current table schema" (Introduction to streams, Offset storage).
+        Case(
+            "stream_columns_follow_an_added_column",
+            INTRO,
+            setup=(TABLE, STREAM, "ALTER TABLE T ADD COLUMN N INT", "INSERT INTO T VALUES (1, 'a', 7)"),
+            query="SELECT * EXCLUDE (METADATA$ROW_ID) FROM S",
+            expect=[(1, "a", 7, "INSERT", False)],
+        ),
+        Case(
+            "stream_columns_follow_a_dropped_column",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", "ALTER TABLE T DROP COLUMN V"),
+            query="SELECT * EXCLUDE (METADATA$ROW_ID) FROM S",
+            expect=[(1, "INSERT", False)],
+        ),
+        Case(
+            "stream_columns_follow_a_renamed_column",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", "ALTER TABLE T RENAME COLUMN V TO W"),
+            query="SELECT W, METADATA$ACTION FROM S",
+            expect=[("a", "INSERT")],
+        ),
+        # "Renaming a source object does not break a stream or cause it to go stale" (Introduction to streams).
+        Case(
+            "renamed_source_keeps_its_stream",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", "ALTER TABLE T RENAME TO T2"),
+            query="SELECT ID, V, METADATA$ACTION FROM S",
+            expect=[(1, "a", "INSERT")],
+        ),
+        Case(
+            "renamed_source_stream_is_not_stale",
+            INTRO,
+            setup=(TABLE, STREAM, "ALTER TABLE T RENAME TO T2"),
+            query="SHOW STREAMS LIKE 'S'",
+            pick=("name", "stale"),
+            expect=[("S", "false")],
+        ),
+        # A stream becomes stale once its offset is older than the table's retention, extended for an
+        # unconsumed stream up to MAX_DATA_EXTENSION_TIME_IN_DAYS (default 14 days).
+        Case(
+            "unconsumed_stream_is_stale_after_the_14_day_extension",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", adv(15 * 86_400)),
+            query="SHOW STREAMS LIKE 'S'",
+            pick=("name", "stale"),
+            expect=[("S", "true")],
+        ),
+        Case(
+            "stream_within_the_extension_is_not_stale",
+            INTRO,
+            setup=(TABLE, STREAM, "INSERT INTO T VALUES (1, 'a')", adv(13 * 86_400)),
+            query="SHOW STREAMS LIKE 'S'",
+            pick=("name", "stale"),
+            expect=[("S", "false")],
         ),
         Case(
             "show_streams_mode_default",

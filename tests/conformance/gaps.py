@@ -8,6 +8,10 @@ from __future__ import annotations
 
 # -- streams and tasks ----------------------------------------------------------------------------------------
 CTAS_STREAM = "CREATE TABLE … AS SELECT … FROM <stream> does not advance the stream's offset"
+STALE_BY_CLOCK = (
+    "a stream is not made stale when the clock passes STALE_AFTER (reported only): the engine does not record "
+    "when each change was made"
+)
 # -- semi-structured ------------------------------------------------------------------------------------------
 EXPONENT_LOST = (
     "PARSE_JSON stores a number written with an exponent (1.5e2) as 150.0 (DuckDB's json() normalises it): "
@@ -34,6 +38,7 @@ _BY_REASON: dict[str, list[str]] = {
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
     EXPONENT_LOST: ["semistructured/typeof_of_a_stored_number_with_an_exponent_is_double"],
     INT64_COLUMNS: ["numeric/number_38_0_holds_38_digits"],
+    STALE_BY_CLOCK: ["streams/unconsumed_stream_is_stale_after_the_14_day_extension"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
     QUOTED_IDENTIFIERS: ["session/quoted_identifiers_keep_their_case"],
     FAILED_STATEMENT: ["transactions/failed_statement_leaves_the_transaction_open"],

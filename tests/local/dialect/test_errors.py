@@ -33,10 +33,12 @@ from moviecdc.local import LocalSession
             "Snowflake.\n  Statement: ALTER TASK IF EXISTS K SET TAG COST_CENTER = 'x'",
         ),
         (
-            "ALTER TABLE T ADD COLUMN Z INT",
-            "ALTER TABLE on MOVIES.PUBLIC.T, which has a stream, is not supported by the local engine. Drop the "
-            "table and create it again (its streams become stale), or alter it on Snowflake.\n"
-            "  Statement: ALTER TABLE T ADD COLUMN Z INT",
+            "ALTER TABLE T SET DEFAULT_DDL_COLLATION = 'en'",
+            "ALTER TABLE … SET DEFAULT_DDL_COLLATION='en' on MOVIES.PUBLIC.T, which has a stream or is read by a "
+            "dynamic table, is not supported by the local engine (supported: ADD / DROP / RENAME COLUMN, ALTER "
+            "COLUMN … SET DATA TYPE, RENAME TO, SWAP WITH, CLUSTER BY, SET / UNSET COMMENT, "
+            "DATA_RETENTION_TIME_IN_DAYS, MAX_DATA_EXTENSION_TIME_IN_DAYS, CHANGE_TRACKING).\n"
+            "  Statement: ALTER TABLE T SET DEFAULT_DDL_COLLATION = 'en'",
         ),
     ],
 )

@@ -51,6 +51,8 @@ CATALOG_DDL = (
     "TABLE_NAME VARCHAR NOT NULL, MODE VARCHAR NOT NULL, SHOW_INITIAL_ROWS BOOLEAN NOT NULL, "
     "INITIAL_PENDING BOOLEAN NOT NULL, OFFSET_SEQ BIGINT NOT NULL, STALE BOOLEAN NOT NULL, "
     "INVALID_REASON VARCHAR, COMMENT VARCHAR, CREATED_ON TIMESTAMP)",
+    # When each stream's offset last moved (streams.staleness: STALE_AFTER); no row: at its creation.
+    "CREATE TABLE IF NOT EXISTS {db}.{h}.STREAM_OFFSET_TIMES (STREAM_UID BIGINT NOT NULL, OFFSET_TIME TIMESTAMP)",
     # Tables created or altered with CHANGE_TRACKING = TRUE (moviecdc.local.dialect.constraints).
     "CREATE TABLE IF NOT EXISTS {db}.{h}.CHANGE_TRACKING (SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL)",
     # Dynamic tables (moviecdc.local.dynamic_tables.catalog): definitions, sources, refresh history.
@@ -137,6 +139,7 @@ class StreamDef:
     comment: str | None
     created_on: datetime | None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    offset_time: datetime | None = field(default=None, compare=False)  # last offset move; None: creation
 
     @property
     def catalog_db(self) -> str:
@@ -250,20 +253,40 @@ def load_tracked(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -
     return tracked
 
 
-def load_streams(con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None) -> dict[ObjectName, StreamDef]:
+def load_streams(
+    con: duckdb.DuckDBPyConnection, dbs: list[str] | None = None, timed: list[str] | None = None
+) -> dict[ObjectName, StreamDef]:
+    """Every stream of ``dbs``; ``timed``: the databases that have ``STREAM_OFFSET_TIMES`` (all, if None)."""
     streams: dict[ObjectName, StreamDef] = {}
     for db in databases(con) if dbs is None else dbs:
+        has_times = timed is None or db in timed
+        offset_time = "T.OFFSET_TIME" if has_times else "NULL"
+        join = (
+            f" LEFT JOIN {hidden(db, 'STREAM_OFFSET_TIMES').sql} AS T ON T.STREAM_UID = S.STREAM_UID"
+            if has_times
+            else ""
+        )
         rows = con.execute(
-            "SELECT STREAM_UID, STREAM_DATABASE, STREAM_SCHEMA, STREAM_NAME, TABLE_UID, TABLE_SCHEMA, TABLE_NAME, "
-            "MODE, SHOW_INITIAL_ROWS, INITIAL_PENDING, OFFSET_SEQ, STALE, INVALID_REASON, COMMENT, CREATED_ON "
-            f"FROM {hidden(db, 'STREAMS').sql}"
+            "SELECT S.STREAM_UID, STREAM_DATABASE, STREAM_SCHEMA, STREAM_NAME, TABLE_UID, TABLE_SCHEMA, TABLE_NAME, "
+            "MODE, SHOW_INITIAL_ROWS, INITIAL_PENDING, OFFSET_SEQ, STALE, INVALID_REASON, COMMENT, CREATED_ON, "
+            f"{offset_time} FROM {hidden(db, 'STREAMS').sql} AS S{join}"
         ).fetchall()
         for r in rows:
             name = ObjectName(r[1], r[2], r[3])
             streams[name] = StreamDef(
-                uid=int(r[0]), name=name, table=ObjectName(db, r[5], r[6]), table_uid=int(r[4]), mode=r[7],
-                show_initial_rows=bool(r[8]), initial_pending=bool(r[9]), offset=int(r[10]), stale=bool(r[11]),
-                invalid_reason=r[12], comment=r[13], created_on=r[14],
+                uid=int(r[0]),
+                name=name,
+                table=ObjectName(db, r[5], r[6]),
+                table_uid=int(r[4]),
+                mode=r[7],
+                show_initial_rows=bool(r[8]),
+                initial_pending=bool(r[9]),
+                offset=int(r[10]),
+                stale=bool(r[11]),
+                invalid_reason=r[12],
+                comment=r[13],
+                created_on=r[14],
+                offset_time=r[15],
             )
     return streams
 
@@ -317,9 +340,21 @@ def insert_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
     con.execute(
         f"INSERT INTO {hidden(stream.catalog_db, 'STREAMS').sql} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            stream.uid, stream.name.database, stream.name.schema, stream.name.name, stream.table_uid,
-            stream.table.schema, stream.table.name, stream.mode, stream.show_initial_rows, stream.initial_pending,
-            stream.offset, stream.stale, stream.invalid_reason, stream.comment, stream.created_on,
+            stream.uid,
+            stream.name.database,
+            stream.name.schema,
+            stream.name.name,
+            stream.table_uid,
+            stream.table.schema,
+            stream.table.name,
+            stream.mode,
+            stream.show_initial_rows,
+            stream.initial_pending,
+            stream.offset,
+            stream.stale,
+            stream.invalid_reason,
+            stream.comment,
+            stream.created_on,
         ],
     )
 
@@ -329,13 +364,20 @@ def delete_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
     con.execute(f"DROP TABLE IF EXISTS {stream.initial.sql}")
 
 
-def advance(con: duckdb.DuckDBPyConnection, stream: StreamDef, offset: int) -> None:
-    """Move a stream's offset (inside the consuming statement's transaction) and trim the log."""
+def advance(con: duckdb.DuckDBPyConnection, stream: StreamDef, offset: int, at: datetime | None = None) -> None:
+    """Move a stream's offset (inside the consuming statement's transaction) and trim the log; ``at``: the
+    instant it moved (what STALE_AFTER counts from)."""
     db = stream.catalog_db
     streams = hidden(db, "STREAMS").sql
     con.execute(
         f"UPDATE {streams} SET OFFSET_SEQ = ?, INITIAL_PENDING = FALSE WHERE STREAM_UID = ?", [offset, stream.uid]
     )
+    if at is not None:
+        times = hidden(db, "STREAM_OFFSET_TIMES").sql
+        # A catalog made before this table existed gets it here (IF NOT EXISTS: a no-op otherwise).
+        con.execute(f"CREATE TABLE IF NOT EXISTS {times} (STREAM_UID BIGINT NOT NULL, OFFSET_TIME TIMESTAMP)")
+        con.execute(f"DELETE FROM {times} WHERE STREAM_UID = ?", [stream.uid])
+        con.execute(f"INSERT INTO {times} VALUES (?, ?)", [stream.uid, at])
     if stream.initial_pending:
         con.execute(f"DELETE FROM {stream.initial.sql}")
     # Changes every stream of the table has moved past are never read again.

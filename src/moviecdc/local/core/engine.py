@@ -207,8 +207,10 @@ class Engine:
         if self.in_transaction:
             self._txn_advances[(stream.catalog_db, stream.uid)] = (stream, offset)
             return
-        catalog.advance(self.con, stream, offset)
+        catalog.advance(self.con, stream, offset, self.now())
         self._streams = None
+        if stream.catalog_db not in self.holders("STREAM_OFFSET_TIMES"):
+            self._holders = None  # catalog.advance made the table
 
     @property
     def catalog_databases(self) -> list[str]:
@@ -231,7 +233,7 @@ class Engine:
     @property
     def streams(self) -> dict[ObjectName, StreamDef]:
         if self._streams is None:
-            self._streams = catalog.load_streams(self.con, self.catalog_databases)
+            self._streams = catalog.load_streams(self.con, self.catalog_databases, self.holders("STREAM_OFFSET_TIMES"))
         return self._streams
 
     def tracked_by_uid(self, database: str, uid: int) -> TrackedTable | None:

@@ -27,6 +27,7 @@ from moviecdc.local.core.names import ObjectName, display_part, quote
 from moviecdc.local.core.results import SUCCESS, Result, status
 from moviecdc.local.dialect import constraints, rewrites
 from moviecdc.local.ordinary import dml, plans, values
+from moviecdc.local.streams import alter as table_alter
 from moviecdc.local.streams import capture
 from moviecdc.local.streams import reads as streams
 
@@ -177,12 +178,9 @@ def _table_ddl(engine: Engine, ast: exp.Expr) -> Result:
         _replace_schema(engine, ast, node)
     name = engine.resolve_table(node) if isinstance(node, exp.Table) and kind in ("TABLE", "VIEW") else None
     tracked = engine.tracked.get(name) if name is not None else None
+    if isinstance(ast, exp.Alter) and name is not None and (tracked is not None or table_alter.handles(ast)):
+        return table_alter.alter(engine, ast, name, tracked)  # columns, name, parameters (streams/alter.py)
     if tracked is not None:
-        if isinstance(ast, exp.Alter):
-            raise UnsupportedSqlError(
-                f"ALTER TABLE on {tracked.name.display}, which has a stream, is not supported by the local "
-                "engine. Drop the table and create it again (its streams become stale), or alter it on Snowflake."
-            )
         if kind == "VIEW":
             raise LocalEngineError(f"SQL compilation error: Object found is of type 'TABLE', not 'VIEW': {name}.")
         if isinstance(ast, exp.Drop):

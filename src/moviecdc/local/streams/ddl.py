@@ -22,6 +22,7 @@ from moviecdc.local.core.names import ObjectName, display_part
 from moviecdc.local.core.results import Result, from_records, status
 from moviecdc.local.core.show_filters import parse_show
 from moviecdc.local.core.tokens import Tokens
+from moviecdc.local.streams import staleness
 
 if TYPE_CHECKING:
     from moviecdc.local.core.engine import Engine
@@ -178,8 +179,10 @@ SHOW_COLUMNS = (
 )
 
 
-def _show_row(s: StreamDef) -> tuple[object, ...]:
+def _show_row(engine: Engine, s: StreamDef) -> tuple[object, ...]:
     created = s.created_on.replace(tzinfo=timezone.utc) if s.created_on else None
+    after = staleness.stale_after(engine, s)
+    stale = staleness.is_stale(engine, s)
     table = s.table.display
     return (
         created,
@@ -192,16 +195,16 @@ def _show_row(s: StreamDef) -> tuple[object, ...]:
         "Table",
         table,
         "DELTA",
-        "true" if s.stale else "false",
+        "true" if stale else "false",
         s.mode,
-        None,
-        s.invalid_reason or "N/A",
+        after.replace(tzinfo=timezone.utc) if after is not None else None,
+        (s.invalid_reason or staleness.reason(engine, s)) if stale else "N/A",
         "ROLE",
     )
 
 
-def _show_result(streams: list[StreamDef]) -> Result:
-    rows = [_show_row(s) for s in sorted(streams, key=lambda s: (s.name.name, s.name.database, s.name.schema))]
+def _show_result(engine: Engine, streams: list[StreamDef]) -> Result:
+    rows = [_show_row(engine, s) for s in sorted(streams, key=lambda s: (s.name.name, s.name.database, s.name.schema))]
     return from_records([c for c, _ in SHOW_COLUMNS], rows, [t for _, t in SHOW_COLUMNS])
 
 
@@ -209,7 +212,7 @@ def show(engine: Engine, statement: Statement) -> Result:
     """SHOW [TERSE] STREAMS [LIKE '…'] [IN ACCOUNT | DATABASE [db] | SCHEMA [s] | name] [STARTS WITH '…'] [LIMIT n]."""
 
     found = parse_show(engine, statement.text, ("STREAMS",))
-    result = _show_result([s for s in engine.streams.values() if found.matches(s.name)])
+    result = _show_result(engine, [s for s in engine.streams.values() if found.matches(s.name)])
     return result if found.limit is None else Result(result.table.slice(0, found.limit))
 
 
@@ -222,4 +225,4 @@ def describe(engine: Engine, statement: Statement) -> Result:
     stream = engine.streams.get(name)
     if stream is None:
         raise LocalEngineError(f"SQL compilation error: Stream '{name.display}' does not exist or not authorized.")
-    return _show_result([stream])
+    return _show_result(engine, [stream])

@@ -14,6 +14,7 @@ from sqlglot import exp
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.core.catalog import StreamDef
 from moviecdc.local.core.names import ObjectName, parse_name
+from moviecdc.local.streams import staleness
 from moviecdc.local.streams.delta import delta_sql, has_data_sql
 
 if TYPE_CHECKING:
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 
 
 def readable(engine: Engine, stream: StreamDef) -> None:
-    if stream.stale:
+    if staleness.is_stale(engine, stream):
         raise LocalEngineError(
-            f"Stream {stream.name.display} is stale ({stream.invalid_reason}). "
+            f"Stream {stream.name.display} is stale ({staleness.reason(engine, stream)}). "
             "Recreate it with CREATE OR REPLACE STREAM."
         )
 
