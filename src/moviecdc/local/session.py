@@ -36,6 +36,7 @@ from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.functions import statements as udfs
+from moviecdc.local.history import queries
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
 from moviecdc.local.tasks import history as task_history
@@ -84,6 +85,8 @@ class LocalSession:
         engine = self._engine
         self._router = default_router()
         engine.runner = lambda text: self._route(Statement.of(text))
+        # Every statement sql()/execute() runs gets a query id; LAST_QUERY_ID() and RESULT_SCAN read this log.
+        self._queries = queries.QueryLog()
         engine.rewriters.append(task_history.rewriter(engine))
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
@@ -92,6 +95,7 @@ class LocalSession:
         engine.rewriters.append(
             context_functions.rewriter(lambda: engine.database, lambda: engine.schema, engine.resolve_table)
         )
+        engine.rewriters.append(queries.rewriter(engine, self._queries))
         engine.rewriters.append(udfs.rewriter(engine))
         engine.rewriters.append(rewrites.rewriter(engine))
         numbers.install(engine)
@@ -171,11 +175,15 @@ class LocalSession:
         statement = Statement.of(query)
         self._check_open()
         with self._engine.lock, quiet():
-            self._engine.begin_statement()
+            at = self._engine.begin_statement()
+            query_id = self._queries.new_id()
             try:
-                return self._route(statement)
+                result = self._route(statement)
             except Exception as e:
+                self._queries.record(query_id, at, None)
                 raise _translate(e, statement.text) from e
+            self._queries.record(query_id, at, result.table)
+            return result
 
     def execute_script(self, text: str) -> list[list[Row]]:
         """Run a script of several statements, in order; return each statement's rows, in order.
