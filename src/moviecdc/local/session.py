@@ -36,7 +36,7 @@ from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.functions import statements as udfs
-from moviecdc.local.history import queries
+from moviecdc.local.history import queries, travel
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
 from moviecdc.local.tasks import history as task_history
@@ -96,6 +96,7 @@ class LocalSession:
             context_functions.rewriter(lambda: engine.database, lambda: engine.schema, engine.resolve_table)
         )
         engine.rewriters.append(queries.rewriter(engine, self._queries))
+        engine.rewriters.append(travel.rewriter(engine, self._queries))
         engine.rewriters.append(udfs.rewriter(engine))
         engine.rewriters.append(rewrites.rewriter(engine))
         numbers.install(engine)
