@@ -15,7 +15,17 @@ MAX_MODULES_PER_FOLDER = 14
 CORE = "moviecdc.local.core"
 FAMILIES = tuple(
     f"moviecdc.local.{f}"
-    for f in ("account", "dialect", "dynamic_tables", "functions", "ordinary", "scripting", "streams", "tasks")
+    for f in (
+        "account",
+        "dialect",
+        "dynamic_tables",
+        "functions",
+        "history",
+        "ordinary",
+        "scripting",
+        "streams",
+        "tasks",
+    )
 )
 
 
@@ -118,6 +128,9 @@ def test_the_local_core_imports_no_statement_family() -> None:
         ("moviecdc.local.context", {CORE}),
         ("moviecdc.local.streams", {CORE}),
         ("moviecdc.local.functions", {CORE}),
+        # time travel and CHANGES read the change log the streams family keeps, with its net-change query, and
+        # DATA_RETENTION_TIME_IN_DAYS as the dialect's constraints module records it
+        ("moviecdc.local.history", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),
         # ordinary runs table DDL through the dialect's constraint rules (dialect/constraints.py)
         ("moviecdc.local.ordinary", {CORE, "moviecdc.local.dialect", "moviecdc.local.streams"}),
         ("moviecdc.local.scripting", {CORE, "moviecdc.local.dialect"}),

@@ -9,6 +9,7 @@ from . import (
     cases_datetime,
     cases_dml,
     cases_dynamic,
+    cases_history,
     cases_numeric,
     cases_qualify,
     cases_semistructured,
@@ -23,7 +24,7 @@ from .gaps import GAPS
 
 MODULES = (
     cases_streams, cases_tasks, cases_dynamic, cases_dml, cases_qualify, cases_window, cases_semistructured,
-    cases_datetime, cases_numeric, cases_session, cases_account, cases_transactions,
+    cases_datetime, cases_numeric, cases_session, cases_account, cases_transactions, cases_history,
 )  # fmt: skip
 
 

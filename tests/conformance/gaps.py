@@ -33,6 +33,8 @@ FAILED_STATEMENT = (
     "UnsupportedSqlError says so; Snowflake rolls back only that statement and the transaction stays open"
 )
 CURRENT_TRANSACTION = "CURRENT_TRANSACTION() is not emulated (UnsupportedSqlError)"
+# -- history --------------------------------------------------------------------------------------------------
+NO_HISTORY = "time travel on a table without CHANGE_TRACKING = TRUE: the engine kept no history (UnsupportedSqlError)"
 
 _BY_REASON: dict[str, list[str]] = {
     CTAS_STREAM: ["streams/ctas_from_the_stream_consumes_it"],
@@ -45,6 +47,7 @@ _BY_REASON: dict[str, list[str]] = {
     CURRENT_TRANSACTION: [
         "transactions/current_transaction_is_null_outside", "transactions/current_transaction_is_set_inside",
     ],
+    NO_HISTORY: ["history/at_before_the_table_existed_fails"],
 }  # fmt: skip
 
 GAPS: dict[str, str] = {case: reason for reason, cases in _BY_REASON.items() for case in cases}

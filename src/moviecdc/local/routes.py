@@ -109,7 +109,7 @@ ROUTES: tuple[Route, ...] = (
     # stages
     Route(r"LIST|LS", stages.list_stage),
     # not emulated
-    Route(r"UNDROP", unsupported("UNDROP", "Time Travel is not emulated.")),
+    Route(r"UNDROP", unsupported("UNDROP", "The local engine keeps no dropped objects.")),
 )
 
 

@@ -36,6 +36,7 @@ from moviecdc.local.dialect.errors import translate as _translate
 from moviecdc.local.dynamic_tables import history as dynamic_history
 from moviecdc.local.dynamic_tables import statements as dynamic_tables
 from moviecdc.local.functions import statements as udfs
+from moviecdc.local.history import queries, travel
 from moviecdc.local.ordinary.statements import run_parsed, transaction
 from moviecdc.local.routes import default_router
 from moviecdc.local.streams import capture
@@ -105,6 +106,8 @@ class LocalSession:
         engine = self._engine
         self._router = default_router()
         engine.runner = lambda text: self._route(Statement.of(text))
+        # Every statement sql()/execute() runs gets a query id; LAST_QUERY_ID() and RESULT_SCAN read this log.
+        self._queries = queries.QueryLog()
         engine.rewriters.append(task_functions.rewriter(engine))  # TASK_HISTORY, TASK_DEPENDENTS, SYSTEM$…
         engine.rewriters.append(dynamic_history.rewriter(engine))
         engine.rewriters.append(time_functions(engine.now))
@@ -113,6 +116,8 @@ class LocalSession:
         engine.rewriters.append(
             context_functions.rewriter(lambda: engine.database, lambda: engine.schema, engine.resolve_table)
         )
+        engine.rewriters.append(queries.rewriter(engine, self._queries))
+        engine.rewriters.append(travel.rewriter(engine, self._queries))
         engine.rewriters.append(udfs.rewriter(engine))
         engine.rewriters.append(rewrites.rewriter(engine))
         numbers.install(engine)
@@ -193,15 +198,19 @@ class LocalSession:
         statement = Statement.of(query)
         self._check_open()
         with self._engine.lock, quiet():
-            self._engine.begin_statement()
+            at = self._engine.begin_statement()
+            query_id = self._queries.new_id()
             in_transaction = self._engine.in_transaction
             try:
-                return self._route(statement)
+                result = self._route(statement)
             except Exception as e:
+                self._queries.record(query_id, at, None)
                 error = _translate(e, statement.text)
                 if in_transaction and not self._engine.in_transaction and _lost_transaction(statement, error):
                     raise UnsupportedSqlError(f"{error}\n  {_LOST_TRANSACTION}") from e
                 raise error from e
+            self._queries.record(query_id, at, result.table)
+            return result
 
     def execute_script(self, text: str) -> list[list[Row]]:
         """Run a script of several statements, in order; return each statement's rows, in order.

@@ -230,7 +230,7 @@ def show_tables(engine: Engine, statement: Statement) -> Result:
     answer (the clauses are read here only for that; fakesnow answers the rest, HISTORY included)."""
     with contextlib.suppress(UnsupportedSqlError):
         parse_show(engine, statement.text, ("TABLES",))
-    result = run_parsed(engine, statement)
+    result = _with_change_tracked(engine, statement, run_parsed(engine, statement))
     table = result.table
     needed = ("database_name", "schema_name", "name", "change_tracking")
     if not all(column in table.column_names for column in needed):
@@ -245,6 +245,44 @@ def show_tables(engine: Engine, statement: Statement) -> Result:
     ]
     index = table.column_names.index("change_tracking")
     return Result(table.set_column(index, "change_tracking", pa.array(flags, pa.string())))
+
+
+def _with_change_tracked(engine: Engine, statement: Statement, result: Result) -> Result:
+    """A table with CHANGE_TRACKING = TRUE is tracked (its rows under a view, for its change log): DuckDB lists it
+    as a view, so fakesnow's SHOW TABLES misses it. The same SHOW of views finds those in the statement's scope
+    (LIKE, IN …), and each is added as a table row."""
+    kept = {table.name for key, table in engine.tracked.items() if (key.database, table.uid) in engine.history}
+    table = result.table
+    if not kept or "name" not in table.column_names:
+        return result
+    words = statement.text.split()
+    at = next((i for i, w in enumerate(words) if w.upper() == "TABLES"), None)
+    if at is None:
+        return result
+    views = run_parsed(engine, Statement.of(" ".join([*words[:at], "VIEWS", *words[at + 1 :]]))).table
+    if not all(c in views.column_names for c in ("database_name", "schema_name", "name")):
+        return result
+    columns = [c for c in ("created_on", "database_name", "schema_name", "name") if c in views.column_names]
+    found = [
+        row for row in views.select(columns).to_pylist()
+        if ObjectName(str(row["database_name"]), str(row["schema_name"]), str(row["name"])) in kept
+    ]  # fmt: skip
+    if not found:
+        return result
+    defaults: dict[str, Any] = {"kind": "TABLE", "comment": "", "cluster_by": "", "rows": 0, "bytes": 0}
+    defaults |= {"owner": "SYSADMIN", "retention_time": 1, "owner_role_type": "ROLE", "change_tracking": "ON"}
+    extra = {
+        field.name: pa.array(
+            [
+                row.get(field.name, defaults.get(field.name, "N" if field.name.startswith("is_") else None))
+                for row in found
+            ],
+            field.type,
+        )
+        for field in table.schema
+    }
+    added = pa.table(extra, schema=table.schema)
+    return Result(pa.concat_tables([table, added]).sort_by([("database_name", "ascending"), ("name", "ascending")]))
 
 
 # -- tags ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ names
     ``resolve_table(node)``: Snowflake's name resolution against the current database and schema.
 catalog
     ``tracked`` (tracked tables by name), ``tracked_by_uid``, ``streams`` (streams by name), ``holders(table)``
-    (the databases whose catalog has that table), ``family_caches`` (a family's own cache of its catalog
+    (the databases whose catalog has that table), ``history`` (tables whose change log is kept as their
+    history), ``family_caches`` (a family's own cache of its catalog
     rows), ``invalidate()`` (drop every cache after DDL, a rollback or a failure; it moves ``catalog_version``, the
     counter translations cached by shape are valid for) and ``path`` (the session's
     folder, None in memory: where a family keeps state that belongs to no database, e.g. account objects).
@@ -27,7 +28,8 @@ the current transaction
     transaction: repeatable read).
 the clock
     ``now()`` (the instant of the statement running now), ``begin_statement()``, ``clock`` (the scheduler's
-    manual or real-time clock), ``lock`` (held by whoever runs statements).
+    manual or real-time clock), ``lock`` (held by whoever runs statements), ``seq_at(db, instant)`` (the change
+    clock's value at an instant: time travel).
 running SQL
     ``fakesnow(sql)`` (Snowflake SQL through fakesnow's translator), ``transform(ast)`` (translate a parsed
     statement, cached by shape), ``rewriters`` (AST rewrites every ordinary statement passes through),

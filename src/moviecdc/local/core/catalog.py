@@ -11,6 +11,8 @@ Every Snowflake database (one DuckDB file with a ``path``) that holds a tracked 
     _MOVIECDC.T<uid>_CHANGES  its change log: SEQ, ROW_ID, ACTION, the row image
     _MOVIECDC.S<uid>_INITIAL  rows a SHOW_INITIAL_ROWS stream still has to return as inserts
     _MOVIECDC.CHANGE_TRACKING tables with CHANGE_TRACKING = TRUE (see dialect/constraints.py)
+    _MOVIECDC.HISTORY         tracked tables whose change log is kept for time travel and CHANGES (history/)
+    _MOVIECDC.RETENTION       tables created or altered with DATA_RETENTION_TIME_IN_DAYS
     _MOVIECDC.DYNAMIC_TABLE*  dynamic tables, their sources and refresh history (see dynamic_catalog.py)
 
 A tracked table's user-visible name becomes a view over ``T<uid>_DATA`` (DuckDB's own ``rowid`` is
@@ -55,6 +57,12 @@ CATALOG_DDL = (
     "CREATE TABLE IF NOT EXISTS {db}.{h}.STREAM_OFFSET_TIMES (STREAM_UID BIGINT NOT NULL, OFFSET_TIME TIMESTAMP)",
     # Tables created or altered with CHANGE_TRACKING = TRUE (moviecdc.local.dialect.constraints).
     "CREATE TABLE IF NOT EXISTS {db}.{h}.CHANGE_TRACKING (SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL)",
+    # Tracked tables whose change log stream consumption does not trim: it is their history since SINCE_SEQ
+    # (CHANGE_TRACKING = TRUE; AT_CREATE: set by the CREATE TABLE, so the history covers the table's whole life).
+    "CREATE TABLE IF NOT EXISTS {db}.{h}.HISTORY ("
+    "TABLE_UID BIGINT NOT NULL, SINCE_SEQ BIGINT NOT NULL, SINCE_AT TIMESTAMP NOT NULL, AT_CREATE BOOLEAN NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {db}.{h}.RETENTION ("
+    "SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL, DAYS BIGINT NOT NULL)",
     # Dynamic tables (moviecdc.local.dynamic_tables.catalog): definitions, sources, refresh history.
     "CREATE TABLE IF NOT EXISTS {db}.{h}.DYNAMIC_TABLES ("
     "DT_UID BIGINT NOT NULL, SCHEMA_NAME VARCHAR NOT NULL, TABLE_NAME VARCHAR NOT NULL, STORAGE_UID BIGINT NOT NULL, "
@@ -120,6 +128,16 @@ class TrackedTable:
     def shadows_rowid(self) -> bool:
         """A column named ROWID (any case) hides DuckDB's ``rowid``: reads by rowid must not be used."""
         return any(c.lower() == "rowid" for c in self.columns)
+
+
+@dataclass(frozen=True)
+class History:
+    """A tracked table whose change log is kept whole since ``since_seq`` (CHANGE_TRACKING = TRUE)."""
+
+    table_uid: int
+    since_seq: int
+    since_at: datetime
+    at_create: bool
 
 
 @dataclass(frozen=True)
@@ -329,11 +347,24 @@ def untrack(con: duckdb.DuckDBPyConnection, tracked: TrackedTable) -> None:
     con.execute(f"DROP TABLE IF EXISTS {tracked.data.sql}")
     con.execute(f"DROP TABLE IF EXISTS {tracked.log.sql}")
     con.execute(f"DELETE FROM {hidden(db, 'TRACKED').sql} WHERE TABLE_UID = ?", [tracked.uid])
+    if db in holders(con).get("HISTORY", []):
+        con.execute(f"DELETE FROM {hidden(db, 'HISTORY').sql} WHERE TABLE_UID = ?", [tracked.uid])
     con.execute(
         f"UPDATE {hidden(db, 'STREAMS').sql} SET STALE = TRUE, "
         "INVALID_REASON = 'Base table dropped or replaced' WHERE TABLE_UID = ?",
         [tracked.uid],
     )
+
+
+def load_history(con: duckdb.DuckDBPyConnection, dbs: list[str]) -> dict[tuple[str, int], History]:
+    """Every kept history of the attached databases ``dbs`` (those holding a HISTORY table), by (database, uid)."""
+    found: dict[tuple[str, int], History] = {}
+    for db in dbs:
+        for uid, seq, at, at_create in con.execute(
+            f"SELECT TABLE_UID, SINCE_SEQ, SINCE_AT, AT_CREATE FROM {hidden(db, 'HISTORY').sql}"
+        ).fetchall():
+            found[(db, int(uid))] = History(int(uid), int(seq), at, bool(at_create))
+    return found
 
 
 def insert_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
@@ -364,9 +395,17 @@ def delete_stream(con: duckdb.DuckDBPyConnection, stream: StreamDef) -> None:
     con.execute(f"DROP TABLE IF EXISTS {stream.initial.sql}")
 
 
-def advance(con: duckdb.DuckDBPyConnection, stream: StreamDef, offset: int, at: datetime | None = None) -> None:
+def advance(
+    con: duckdb.DuckDBPyConnection,
+    stream: StreamDef,
+    offset: int,
+    at: datetime | None = None,
+    *,
+    keep_log: bool = False,
+) -> None:
     """Move a stream's offset (inside the consuming statement's transaction) and trim the log; ``at``: the
-    instant it moved (what STALE_AFTER counts from)."""
+    instant it moved (what STALE_AFTER counts from); ``keep_log``: the table's log is its history (see HISTORY)
+    and stays."""
     db = stream.catalog_db
     streams = hidden(db, "STREAMS").sql
     con.execute(
@@ -380,6 +419,8 @@ def advance(con: duckdb.DuckDBPyConnection, stream: StreamDef, offset: int, at: 
         con.execute(f"INSERT INTO {times} VALUES (?, ?)", [stream.uid, at])
     if stream.initial_pending:
         con.execute(f"DELETE FROM {stream.initial.sql}")
+    if keep_log:
+        return
     # Changes every stream of the table has moved past are never read again.
     log = hidden(db, f"T{stream.table_uid}_CHANGES").sql
     con.execute(

@@ -10,6 +10,7 @@ statements loads them once.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import warnings
 from collections import OrderedDict
@@ -28,7 +29,7 @@ from sqlglot import exp
 
 from moviecdc.errors import LocalEngineError
 from moviecdc.local.core import catalog
-from moviecdc.local.core.catalog import StreamDef, TrackedTable
+from moviecdc.local.core.catalog import History, StreamDef, TrackedTable
 from moviecdc.local.core.clock import STAMP_META, Clock, wall_clock
 from moviecdc.local.core.names import ObjectName, Part, from_table, quote, resolve
 from moviecdc.local.core.results import Result
@@ -41,6 +42,8 @@ _ARROW_COPY = r"Arrow output on a DB-API result makes an extra copy"
 _CACHEABLE = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable)
 _TRANSLATIONS = 512
 _IN_MEMORY_CHECKPOINT = "256MB"
+# How many (change-clock value, instant) pairs each database remembers (see Engine.seq_at).
+_CHANGE_TIMES = 200_000
 PUBLIC = "PUBLIC"
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
@@ -88,6 +91,7 @@ class Engine:
         self._tracked: dict[ObjectName, TrackedTable] | None = None
         self._streams: dict[ObjectName, StreamDef] | None = None
         self._holders: dict[str, list[str]] | None = None
+        self._history: dict[tuple[str, int], History] | None = None
         # Catalog caches of statement families, by family (e.g. every task, by name: tasks.catalog.load);
         # dropped with the rest by :meth:`invalidate`, and by a family whenever it writes its own rows.
         self.family_caches: dict[str, Any] = {}
@@ -111,6 +115,10 @@ class Engine:
         self.clock = clock if clock is not None else Clock(wall_clock())
         # The stamp of the statement running now: engine.now(), CURRENT_TIMESTAMP().
         self.statement_time = self.clock.now()
+        # When each tick of a database's change clock happened, in this session (see seq_at): in memory, so the
+        # hot path writes nothing more than the tick; the first pair is the value the clock had since opened_at.
+        self.opened_at = self.statement_time
+        self._change_times: dict[str, list[tuple[int, datetime]]] = {}
         self.closed = False
 
     # -- set-up --------------------------------------------------------------------------------------
@@ -193,6 +201,7 @@ class Engine:
         self._tracked = None
         self._streams = None
         self._holders = None
+        self._history = None
         self.family_caches.clear()
 
     def advance_stream(self, stream: StreamDef, offset: int) -> None:
@@ -207,7 +216,8 @@ class Engine:
         if self.in_transaction:
             self._txn_advances[(stream.catalog_db, stream.uid)] = (stream, offset)
             return
-        catalog.advance(self.con, stream, offset, self.now())
+        keep = (stream.catalog_db, stream.table_uid) in self.history
+        catalog.advance(self.con, stream, offset, self.now(), keep_log=keep)
         self._streams = None
         if stream.catalog_db not in self.holders("STREAM_OFFSET_TIMES"):
             self._holders = None  # catalog.advance made the table
@@ -235,6 +245,13 @@ class Engine:
         if self._streams is None:
             self._streams = catalog.load_streams(self.con, self.catalog_databases, self.holders("STREAM_OFFSET_TIMES"))
         return self._streams
+
+    @property
+    def history(self) -> dict[tuple[str, int], History]:
+        """Tracked tables whose change log is kept as their history (CHANGE_TRACKING = TRUE), by (database, uid)."""
+        if self._history is None:
+            self._history = catalog.load_history(self.con, self.holders("HISTORY"))
+        return self._history
 
     def tracked_by_uid(self, database: str, uid: int) -> TrackedTable | None:
         for table in self.tracked.values():
@@ -276,7 +293,27 @@ class Engine:
         """Tick the change clock for one changing statement."""
         if self.in_transaction:
             self.snapshot(database)  # pin the transaction's snapshot before its own first change
-        return catalog.next_seq(self.con, database)
+        seq = catalog.next_seq(self.con, database)
+        times = self._change_times.get(database)
+        if times is None:
+            times = self._change_times[database] = [(seq - 1, self.opened_at)]
+        while times and times[-1][0] >= seq:  # a rolled-back tick's value is taken again
+            times.pop()
+        times.append((seq, max(self.statement_time, times[-1][1]) if times else self.statement_time))
+        if len(times) > _CHANGE_TIMES:
+            del times[: _CHANGE_TIMES // 2]
+        return seq
+
+    def seq_at(self, database: str, instant: datetime) -> int | None:
+        """The value ``database``'s change clock had at ``instant`` (changes of statements stamped ``instant``
+        included), or None when this session does not know it (before it opened, or forgotten)."""
+        times = self._change_times.get(database)
+        if not times:
+            return catalog.current_seq(self.con, database) if instant >= self.opened_at else None
+        if instant < times[0][1]:
+            return None
+        index = bisect.bisect_right(times, instant, key=lambda pair: pair[1])
+        return times[index - 1][0]
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

@@ -12,7 +12,11 @@ themselves are not recorded (SHOW PRIMARY KEYS is not emulated).
 
 ``CHANGE_TRACKING = TRUE | FALSE`` in CREATE TABLE and ``ALTER TABLE … SET CHANGE_TRACKING``
 (https://docs.snowflake.com/en/sql-reference/sql/alter-table) is recorded in the table's database, in
-``_MOVIECDC.CHANGE_TRACKING`` (:func:`finish`, after the statement succeeded): what CHANGES will read.
+``_MOVIECDC.CHANGE_TRACKING`` (:func:`finish`, after the statement succeeded), and turning it on tracks the table
+(its changes go to a change log, as under a stream) and keeps that log as the table's history
+(``_MOVIECDC.HISTORY``), which time travel and CHANGES read (:mod:`moviecdc.local.history`).
+``DATA_RETENTION_TIME_IN_DAYS = n`` (CREATE TABLE, ALTER TABLE … SET / UNSET) is recorded in
+``_MOVIECDC.RETENTION``: how far back time travel may reach (0 turns it off).
 
 >>> from fakesnow.dialect import parse_one
 >>> _strip_keys(parse_one("CREATE TABLE T (ID INT PRIMARY KEY, R INT REFERENCES P (ID))")).sql("snowflake")
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 _TABLE_KEYS = (exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint)
 _COLUMN_KEYS = (exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint, exp.Reference, exp.ForeignKey)
 _DROP_KEY_WORDS = ("PRIMARY KEY", "UNIQUE", "FOREIGN KEY")
+DEFAULT_RETENTION_DAYS = 1
+_RETENTION = "DATA_RETENTION_TIME_IN_DAYS"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Prepared:
     table: ObjectName | None = None
     change_tracking: bool | None = None
     if_exists: bool = False
+    # DATA_RETENTION_TIME_IN_DAYS it sets (-1: UNSET, back to the default), None: unchanged.
+    retention: int | None = None
     # Inline column comments (``ID INT COMMENT '…'``), which fakesnow drops: set after the table is made.
     column_comments: tuple[tuple[str, str], ...] = ()
 
@@ -67,17 +75,20 @@ def prepare(engine: Engine, ast: exp.Expr) -> Prepared:
         return Prepared(ast, table, change_tracking=False)
     if isinstance(ast, exp.Create):
         tracking = _take_change_tracking(ast)
+        retention = _take_retention(ast)
         _strip_keys(ast)
         # A new table starts without change tracking unless the statement asks for it.
-        return Prepared(ast, table, change_tracking=bool(tracking), column_comments=_take_column_comments(ast))
+        comments = _take_column_comments(ast)
+        return Prepared(ast, table, bool(tracking), retention=retention, column_comments=comments)
     tracking = _take_change_tracking(ast)
+    retention = _take_retention(ast)
     actions = [a for a in ast.args.get("actions") or [] if not _unenforced_action(a)]
-    if len(actions) == len(ast.args.get("actions") or []) and tracking is None:
+    if len(actions) == len(ast.args.get("actions") or []) and tracking is None and retention is None:
         return Prepared(ast, table)
     if not actions:
-        return Prepared(None, table, tracking, if_exists=bool(ast.args.get("exists")))
+        return Prepared(None, table, tracking, if_exists=bool(ast.args.get("exists")), retention=retention)
     ast.set("actions", actions)
-    return Prepared(ast, table, tracking)
+    return Prepared(ast, table, tracking, retention=retention)
 
 
 def finish(engine: Engine, prepared: Prepared, result: Result) -> Result:
@@ -95,6 +106,8 @@ def finish(engine: Engine, prepared: Prepared, result: Result) -> Result:
         return result  # CREATE … IF NOT EXISTS found the table: nothing changed
     for column, text in prepared.column_comments:
         engine.con.execute(f"COMMENT ON COLUMN {table.sql}.{quote(column)} IS {literal(text)}")
+    if prepared.retention is not None:
+        _record_retention(engine, table, prepared.retention)
     if prepared.change_tracking is None:
         return result
     if not prepared.change_tracking and table.database not in engine.holders("CHANGE_TRACKING"):
@@ -107,8 +120,79 @@ def finish(engine: Engine, prepared: Prepared, result: Result) -> Result:
         )
         if prepared.change_tracking:
             engine.con.execute(f"INSERT INTO {recorded} VALUES (?, ?)", [table.schema, table.name])
+        _keep_history(engine, table, on=prepared.change_tracking, at_create=isinstance(prepared.ast, exp.Create))
     engine.invalidate()
     return result
+
+
+def _keep_history(engine: Engine, table: ObjectName, *, on: bool, at_create: bool) -> None:
+    """CHANGE_TRACKING = TRUE tracks the table and keeps its change log as its history from now on; FALSE stops
+    keeping it (the table stays tracked: its rows keep their ROW_IDs)."""
+    tracked = engine.tracked.get(table)
+    if not on:
+        if tracked is not None and table.database in engine.holders("HISTORY"):
+            history = hidden(table.database, "HISTORY").sql
+            engine.con.execute(f"DELETE FROM {history} WHERE TABLE_UID = ?", [tracked.uid])
+        return
+    if catalog.object_kind(engine.con, table) != "TABLE" and tracked is None:
+        return  # a view (CHANGE_TRACKING on views is recorded only) or a table that is not there
+    if tracked is None:
+        tracked = catalog.track(engine.con, table, engine.now())
+    elif (table.database, tracked.uid) in engine.history:
+        return
+    history = hidden(table.database, "HISTORY").sql
+    engine.con.execute(
+        f"INSERT INTO {history} VALUES (?, ?, ?, ?)",
+        [tracked.uid, catalog.current_seq(engine.con, table.database), engine.now(), at_create],
+    )
+
+
+def retention_days(engine: Engine, table: ObjectName) -> int:
+    """``table``'s DATA_RETENTION_TIME_IN_DAYS: as set on it, else Snowflake's default, 1."""
+    if table.database not in engine.holders("RETENTION"):
+        return DEFAULT_RETENTION_DAYS
+    rows = engine.con.execute(
+        f"SELECT DAYS FROM {hidden(table.database, 'RETENTION').sql} WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?",
+        [table.schema, table.name],
+    ).fetchall()
+    return int(rows[0][0]) if rows else DEFAULT_RETENTION_DAYS
+
+
+def _record_retention(engine: Engine, table: ObjectName, days: int) -> None:
+    with engine.atomic():
+        catalog.ensure(engine.con, table.database)
+        recorded = hidden(table.database, "RETENTION").sql
+        where = "WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?"
+        engine.con.execute(f"DELETE FROM {recorded} {where}", [table.schema, table.name])
+        if days >= 0:
+            engine.con.execute(f"INSERT INTO {recorded} VALUES (?, ?, ?)", [table.schema, table.name, days])
+    engine.invalidate()
+
+
+def _take_retention(ast: exp.Expr) -> int | None:
+    """Remove ``DATA_RETENTION_TIME_IN_DAYS = n`` (SET) or the name (UNSET: -1) from the statement's properties."""
+    found: int | None = None
+    for prop in list(ast.find_all(exp.Property)):
+        if prop.name.upper() != _RETENTION:
+            continue
+        value = prop.args.get("value")
+        if isinstance(value, exp.Literal) and not value.is_string:
+            found = int(str(value.this))
+        elif value is None:
+            found = -1
+        else:
+            raise LocalEngineError("SQL compilation error: DATA_RETENTION_TIME_IN_DAYS takes an integer.")
+        _pop_property(prop)
+    for unset in list(ast.find_all(exp.Set)):
+        names = [e for e in unset.expressions if isinstance(e, exp.Identifier) and e.name.upper() == _RETENTION]
+        if unset.args.get("unset") and names:
+            found = -1
+            kept = [e for e in unset.expressions if e not in names]
+            if kept:
+                unset.set("expressions", kept)
+            else:
+                unset.pop()
+    return found
 
 
 def change_tracking(engine: Engine, table: ObjectName) -> bool:
@@ -163,14 +247,19 @@ def _take_change_tracking(ast: exp.Expr) -> bool | None:
         if prop.name.upper() == "CHANGE_TRACKING":
             value = prop.args.get("value")
             found = value.this is True if isinstance(value, exp.Boolean) else str(value).upper() == "TRUE"
-            parent = prop.parent
-            prop.pop()
-            if isinstance(parent, exp.Properties) and not parent.expressions:
-                holder = parent.parent
-                parent.pop()
-                if isinstance(holder, exp.AlterSet) and not any(holder.args.values()):
-                    holder.pop()
+            _pop_property(prop)
     return found
+
+
+def _pop_property(prop: exp.Expr) -> None:
+    """Remove one property; a properties list (and an ALTER … SET) left empty goes with it."""
+    parent = prop.parent
+    prop.pop()
+    if isinstance(parent, exp.Properties) and not parent.expressions:
+        holder = parent.parent
+        parent.pop()
+        if isinstance(holder, exp.AlterSet) and not any(holder.args.values()):
+            holder.pop()
 
 
 def _strip_keys(ast: exp.Expr) -> exp.Expr:

@@ -105,25 +105,32 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    refusal = _refusal(error, message, text)
+    if refusal is not None:
+        return UnsupportedSqlError(f"{refusal}{where}")
+    return LocalEngineError(f"{message}{where}")
+
+
+def _refusal(error: Exception, message: str, text: str) -> str | None:
+    """Why the statement is one the engine does not emulate, when its failure says so; else None."""
     if UNSUPPORTED_MARK in message:
-        return UnsupportedSqlError(f"{message.split(UNSUPPORTED_MARK, 1)[1]}{where}")
+        return message.split(UNSUPPORTED_MARK, 1)[1]
     if _INT64.search(message):
-        return UnsupportedSqlError(f"{INT64_LIMIT} ({message}){where}")
+        return f"{INT64_LIMIT} ({message})"
     function = _MISSING_FUNCTION.search(message)
     if function:
         # DuckDB has no function of that name: a Snowflake function the engine does not emulate (or a misspelt
         # name, which Snowflake answers "Unknown function"); either way, no raw DuckDB catalog error.
         name = function.group(1).upper()
-        return UnsupportedSqlError(
+        return (
             f"Function {name} is not supported by the local engine (Snowflake answers \"Unknown function {name}\" "
-            f"if it is not one of its functions).{where}"
+            "if it is not one of its functions)."
         )
     if message.startswith("Not implemented Error: "):  # DuckDB cannot do what the statement asks
         what = message.removeprefix("Not implemented Error: ").rstrip(".")
-        return UnsupportedSqlError(f"This statement is not supported by the local engine (DuckDB: {what}).{where}")
+        return f"This statement is not supported by the local engine (DuckDB: {what})."
     shown = _SHOW.match(text)
     raw = str(getattr(error, "msg", None) or error)  # DuckDB's words, before describe() gave Snowflake's
     if shown and any(sign in raw for sign in _UNKNOWN_SHOW):
-        what = " ".join(shown.group(0).split()).upper()
-        return UnsupportedSqlError(f"{what} is not supported by the local engine.{where}")
-    return LocalEngineError(f"{message}{where}")
+        return f"{' '.join(shown.group(0).split()).upper()} is not supported by the local engine."
+    return None

@@ -41,7 +41,10 @@ _MATCHED = ObjectName("temp", "main", "_MOVIECDC_MATCHED")
 
 
 def is_logged(engine: Engine, tracked: TrackedTable) -> bool:
-    """Changes are logged while at least one live stream reads the table."""
+    """Changes are logged while at least one live stream reads the table, or while its log is kept as its
+    history (CHANGE_TRACKING = TRUE: time travel and CHANGES read it)."""
+    if (tracked.name.database, tracked.uid) in engine.history:
+        return True
     return any(
         s.table_uid == tracked.uid and s.catalog_db == tracked.name.database and not s.stale
         for s in engine.streams.values()
