@@ -23,6 +23,8 @@ _SHOW = re.compile(r"\s*SHOW\s+(TERSE\s+)?\w+", re.IGNORECASE)
 _UNKNOWN_SHOW = ("Table with name", "Parser Error")
 # DuckDB's answer for a function it does not have.
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
+# The operating system's words for a full disk (ENOSPC) and a full quota (EDQUOT), as DuckDB passes them on.
+_DISK_FULL = ("No space left on device", "Disk quota exceeded")
 
 
 def unsupported(error: Exception) -> bool:
@@ -59,8 +61,14 @@ def translate(error: Exception, text: str) -> MoviecdcError:
         # name, which Snowflake answers "Unknown function"); either way, no raw DuckDB catalog error.
         name = function.group(1).upper()
         return UnsupportedSqlError(
-            f"Function {name} is not supported by the local engine (Snowflake answers \"Unknown function {name}\" "
+            f'Function {name} is not supported by the local engine (Snowflake answers "Unknown function {name}" '
             f"if it is not one of its functions).{where}"
+        )
+    if any(sign in message for sign in _DISK_FULL):
+        # DuckDB's own error, kept: the engine's rollback after the failed COMMIT no longer hides it.
+        return LocalEngineError(
+            f"{message} The disk is full: this statement was not committed, and everything committed before it "
+            f"is kept. Free some space and run it again.{where}"
         )
     shown = _SHOW.match(text)
     if shown and any(sign in message for sign in _UNKNOWN_SHOW):
