@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -158,3 +159,19 @@ def test_a_folder_put_back_in_place_by_someone_else_is_still_refused(tmp_path: P
     with pytest.raises(LocalEngineError, match=r"was deleted or moved away"):
         session.sql("INSERT INTO T VALUES (2)").collect()
     session.close()
+
+
+def test_the_temporary_stage_folder_fakesnow_makes_is_removed_when_the_process_exits(tmp_path: Path) -> None:
+    """fakesnow makes ``fakesnow_bucket_*`` in the temp directory at import and never removes it; every process
+    that used LocalSession left one behind (344 after an afternoon). Now none is left."""
+    script = (
+        "import fakesnow.transforms.stage as s\n"
+        "from moviecdc import LocalSession\n"
+        "with LocalSession(database='D', schema='PUBLIC') as session:\n"
+        "    session.sql('CREATE STAGE ST').collect()\n"
+        "print(s.LOCAL_BUCKET_PATH)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    bucket = Path(done.stdout.strip())
+    assert bucket.name.startswith("fakesnow_bucket_")
+    assert not bucket.exists()

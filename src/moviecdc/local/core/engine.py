@@ -10,7 +10,9 @@ statements loads them once.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import threading
 import warnings
 from collections import OrderedDict
@@ -23,6 +25,7 @@ from typing import Any
 import duckdb
 import fakesnow.info_schema as fs_info_schema
 import fakesnow.macros as fs_macros
+import fakesnow.transforms.stage as fs_stage
 import pyarrow as pa
 from fakesnow.instance import FakeSnow
 from sqlglot import exp
@@ -45,6 +48,11 @@ _IN_MEMORY_CHECKPOINT = "256MB"
 # DuckDB's answer to a ROLLBACK after a COMMIT that failed (and so already ended the transaction).
 _NO_TRANSACTION = "no transaction is active"
 PUBLIC = "PUBLIC"
+
+# fakesnow makes a temporary folder for its stages when it is imported (``fakesnow_bucket_*`` in the temp
+# directory, one per process) and never removes it: a process that used LocalSession left one behind each time.
+# It is shared by every session of the process, so it goes when the process exits, not at a session's close.
+atexit.register(shutil.rmtree, fs_stage.LOCAL_BUCKET_PATH, ignore_errors=True)
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
 # Wraps fakesnow's translation of one parsed statement: gets the Snowflake AST and fakesnow's translation
