@@ -1,10 +1,16 @@
-"""Writes examples/quickstart.ipynb from the cells below (run it after editing them).
+"""Writes examples/quickstart.ipynb from the cells below, executed, with its outputs (run it after editing them).
 
-Keeping the notebook's source here keeps it reviewable as Python; the test suite executes the notebook.
+Keeping the notebook's source here keeps it reviewable as Python; the notebook is stored with its outputs so it
+reads on a repository page. The test suite checks that the stored sources are these cells, and executes the
+notebook again to check that the stored outputs are current (:func:`comparable`: the same outputs up to timings
+and generated ids).
+
+    PYTHONPATH=src python examples/build_notebook.py      # needs the dev extras (nbclient, ipykernel)
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -20,9 +26,13 @@ Snowflake when given a Snowpark `Session` (see `deploy_to_snowflake.py`).""",
     ),
     (
         "code",
-        """from moviecdc import LocalSession, Pipeline
+        """from datetime import datetime
 
-session = LocalSession()            # in memory; LocalSession(path="moviecdc-data") keeps it in a folder
+from moviecdc import LocalSession, Pipeline
+
+# in memory; LocalSession(path="moviecdc-data") keeps it in a folder. A fixed start keeps the outputs below
+# the same on every run (the default is the wall clock).
+session = LocalSession(start=datetime(2026, 11, 27, 10, 0))
 pipeline = Pipeline(session)
 print(pipeline.deploy())""",
     ),
@@ -139,7 +149,43 @@ def build() -> nbformat.NotebookNode:
     return notebook
 
 
+def execute(notebook: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    """Run every cell in a fresh Jupyter kernel (in ``folder``), keeping the outputs in ``notebook``."""
+    from nbclient import NotebookClient  # noqa: PLC0415 - a dev extra
+
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return notebook
+
+
+# What changes from one run to the next: timings (``0.52s``), generated ids (query ids, row ids), addresses.
+_VOLATILE = (
+    (re.compile(r"\b\d+(\.\d+)?(s|ms)\b"), "<time>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
+    (re.compile(r"0x[0-9a-f]+"), "<address>"),
+)
+
+
+def comparable(notebook: nbformat.NotebookNode) -> list[list[str]]:
+    """Each code cell's outputs as text, with what changes between runs masked."""
+
+    def text(output: nbformat.NotebookNode) -> str:
+        if output.output_type == "stream":
+            value = f"{output.name}: {output.text}"
+        elif output.output_type == "error":
+            value = f"error: {output.ename}: {output.evalue}"
+        else:
+            value = str(output.get("data", {}).get("text/plain", ""))
+        for pattern, mask in _VOLATILE:
+            value = pattern.sub(mask, value)
+        return value
+
+    return [[text(o) for o in cell.get("outputs", [])] for cell in notebook.cells if cell.cell_type == "code"]
+
+
 if __name__ == "__main__":
     path = Path(__file__).with_name("quickstart.ipynb")
-    nbformat.write(build(), path)
-    print(f"wrote {path}")
+    nbformat.write(execute(build(), path.parent), path)
+    print(f"wrote {path}, with its outputs")

@@ -2,8 +2,9 @@
 
 One process holds everything, because a DuckDB database can be written by one process only: a realtime
 :class:`~moviecdc.LocalSession` (its scheduler runs the tasks and refreshes at ``speed`` simulated seconds per
-real second), a feeder thread that writes simulated bookings at the same pace, and the Streamlit server
-running ``app/streamlit_app.py`` in-process, handed the same session through
+real second), a feeder thread that writes simulated bookings at the same pace (and compacts Bronze every
+:data:`COMPACT_EVERY` of simulated time, so Bronze grows with the bookings, not with their changes), and the
+Streamlit server running ``app/streamlit_app.py`` in-process, handed the same session through
 :func:`moviecdc.dashboard.set_session`. Ctrl-C stops the server; the feeder and the scheduler stop with it.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from moviecdc.cli.sessions import local_session
@@ -22,6 +24,10 @@ from moviecdc.pipeline import Pipeline
 from moviecdc.simulate import BookingSimulator, BookingWriter, SimulationConfig, read_bookings
 
 FEED_INTERVAL = 0.5  # real seconds between two batches of simulated bookings
+# The demo compacts Bronze as it runs (Pipeline.compact), so Bronze grows with the bookings, not with every
+# change of them: every COMPACT_EVERY of simulated time, the superseded events older than COMPACT_RETENTION go.
+COMPACT_EVERY = timedelta(minutes=10)
+COMPACT_RETENTION = timedelta(minutes=30)
 ADDRESS = "127.0.0.1"  # the dashboard listens on this machine only
 
 
@@ -58,6 +64,10 @@ class Feeder(threading.Thread):
         # A folder used before continues its history: new booking ids, its open bookings move on.
         self.simulator = BookingSimulator.continuing(simulation, read_bookings(session, config))
         self.writer = BookingWriter(session, config)
+        self.pipeline = Pipeline(session, config)
+        self.session = session
+        self.compacted_at = session.now()
+        self.compacted = 0
         self.stopping = threading.Event()
         self.error: BaseException | None = None
 
@@ -66,10 +76,18 @@ class Feeder(threading.Thread):
         try:
             while not self.stopping.is_set():
                 self.writer.write(self.simulator.next_batch())
+                self.compact_when_due()
                 next_at += FEED_INTERVAL
                 self.stopping.wait(max(0.0, next_at - time.monotonic()))
         except BaseException as exc:  # reported by stop(); a dead feeder must not kill the dashboard
             self.error = exc
+
+    def compact_when_due(self) -> None:
+        """Compact Bronze every :data:`COMPACT_EVERY` of simulated time."""
+        now = self.session.now()
+        if now - self.compacted_at >= COMPACT_EVERY:
+            self.compacted += self.pipeline.compact(COMPACT_RETENTION)
+            self.compacted_at = now
 
     def stop(self) -> None:
         self.stopping.set()

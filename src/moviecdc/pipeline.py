@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from moviecdc import sql
@@ -27,6 +28,8 @@ log = logging.getLogger("moviecdc")
 # TASK_HISTORY's SCHEDULED_FROM of a run started by EXECUTE TASK (a scheduled run says SCHEDULE)
 # (https://docs.snowflake.com/en/sql-reference/functions/task_history).
 EXECUTE_TASK = "EXECUTE TASK"
+# How long compact() keeps every Bronze event by default.
+DEFAULT_RETENTION = timedelta(days=1)
 
 
 class SqlResult(Protocol):
@@ -46,6 +49,7 @@ class StepResult:
     statement: Statement
     message: str
     seconds: float
+    rows: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,34 @@ class Pipeline:
         refreshed = self._run("refresh", [refresh_dynamic_table(t) for t in tables], None)
         return DeployReport("refresh", report.steps + refreshed.steps)
 
+    def compact_plan(self, retention: timedelta = DEFAULT_RETENTION) -> list[Statement]:
+        """What :meth:`compact` runs: one DELETE of the Bronze events superseded by a later event of the same
+        booking and raw row, and older than ``retention`` (:meth:`BronzeLayer.compact_sql`). On Snowflake,
+        schedule it as a task of its own with this statement as its body."""
+        bronze = self.config.name("bronze_table")
+        return [Statement(StatementKind.COMPACT, bronze, self.bronze.compact_sql(retention))]
+
+    def compact(self, retention: timedelta = DEFAULT_RETENTION) -> int:
+        """Remove Bronze events that a later event of the same booking superseded, once older than ``retention``
+        (default one day); return how many were removed.
+
+        Silver, Rejected and Gold do not change: Silver reads only each booking's newest events, and those
+        stay. Bronze stops being the complete log; it keeps every event of the last ``retention`` and the
+        newest state of every booking before that. Safe while the ingest task and the refreshes run: the
+        dynamic tables see the deletes as changes and recompute the affected bookings to the same rows. Bronze
+        then grows with the bookings, not with every change of them.
+
+        >>> from datetime import timedelta
+        >>> from moviecdc import LocalSession, Pipeline
+        >>> with LocalSession() as session:
+        ...     pipeline = Pipeline(session)
+        ...     _ = pipeline.deploy()
+        ...     pipeline.compact(timedelta(hours=1))
+        0
+        """
+        report = self._run("compact", self.compact_plan(retention), None)
+        return _deleted(report.steps[0].rows)
+
     def _run(self, action: str, statements: list[Statement], progress: ProgressCallback | None) -> DeployReport:
         session = self._require_session()
         steps = []
@@ -232,7 +264,7 @@ class Pipeline:
                     "every step is idempotent.",
                     statement=statement,
                 ) from exc
-            steps.append(StepResult(statement, _message(rows), time.perf_counter() - started))
+            steps.append(StepResult(statement, _message(rows), time.perf_counter() - started, tuple(rows)))
         return DeployReport(action, tuple(steps))
 
     def _require_session(self) -> SqlSession:
@@ -256,6 +288,11 @@ def _reject_local_testing(session: object) -> None:
             "and dynamic tables. Use moviecdc.LocalSession() to run the pipeline offline; use the local-testing "
             "session for the layers' DataFrame code (e.g. SilverLayer().transform(df))."
         )
+
+
+def _deleted(rows: Sequence[Any]) -> int:
+    """The count of a DELETE's result row (``number of rows deleted``), on either engine."""
+    return int(rows[0][0]) if rows else 0
 
 
 def _message(rows: Sequence[Any]) -> str:

@@ -45,6 +45,7 @@ class StatementKind(str, Enum):
     DROP_DYNAMIC_TABLE = "DROP DYNAMIC TABLE"
     DROP_STREAM = "DROP STREAM"
     DROP_TABLE = "DROP TABLE"
+    COMPACT = "COMPACT"
 
     def __str__(self) -> str:
         return self.value

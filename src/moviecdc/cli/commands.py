@@ -10,6 +10,7 @@ every command runs on the embedded engine (``--db FOLDER`` keeps its state betwe
     moviecdc status [--connection N | --db F]  stream, tasks, dynamic tables, rejected rows
     moviecdc refresh                           run the ingest task now, then refresh Gold
     moviecdc teardown [--drop-data]            drop tasks and dynamic tables (and the data, if asked)
+    moviecdc compact [--retention-hours H]     remove superseded Bronze events older than H hours
     moviecdc simulate --events N               write N simulated booking changes into the raw table
     moviecdc run --events N --seed S [--db F]  the whole pipeline, headless, on the local engine
     moviecdc demo [--db F] [--port P]          the live pipeline and its dashboard on 127.0.0.1
@@ -106,6 +107,20 @@ def _refresh(args: argparse.Namespace) -> int:
 def _teardown(args: argparse.Namespace) -> int:
     with _session(args, create=False) as session:
         print(Pipeline(session, _config(args)).teardown(drop_data=args.drop_data))
+    return EXIT_OK
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from datetime import timedelta  # noqa: PLC0415
+
+    retention = timedelta(seconds=round(args.retention_hours * 3600))
+    config = _config(args)
+    with _session(args, create=False) as session:
+        removed = Pipeline(session, config).compact(retention)
+    print(
+        f"removed {removed:,} superseded events older than {args.retention_hours:g} hours from "
+        f"{config.name('bronze_table')}; Silver and Gold are unchanged"
+    )
     return EXIT_OK
 
 
@@ -222,6 +237,18 @@ def _parser() -> argparse.ArgumentParser:
     command("refresh", "run the ingest task now, then refresh Gold", _refresh, target)
     teardown = command("teardown", "suspend and drop the tasks and dynamic tables", _teardown, target)
     teardown.add_argument("--drop-data", action="store_true", help="also drop the raw table, its stream and Bronze")
+    compact = command(
+        "compact",
+        "remove Bronze events superseded by a later event of the same booking and older than the retention",
+        _compact,
+        target,
+    )
+    compact.add_argument(
+        "--retention-hours",
+        type=_hours,
+        default=24.0,
+        help="keep every event of the last H hours (default 24)",
+    )
     simulate = command("simulate", "write simulated booking changes into the raw table", _simulate, target, feed)
     simulate.add_argument("--events", type=_positive, required=True, help="how many change events")
     # run drives the embedded engine's clock: local only. Against Snowflake: simulate --connection, and let the
@@ -249,6 +276,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    if not 0 <= value <= 24 * 365 * 100:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 876000 hours")
     return value
 
 

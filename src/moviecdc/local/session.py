@@ -25,7 +25,7 @@ from moviecdc.local import scheduler
 from moviecdc.local.account import routes as account_routes
 from moviecdc.local.account import store as account_store
 from moviecdc.local.core import catalog, script
-from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, time_functions, utc_naive, wall_clock
+from moviecdc.local.core.clock import REALTIME_ADVANCE, Clock, check_time, time_functions, utc_naive, wall_clock
 from moviecdc.local.core.engine import Engine, quiet
 from moviecdc.local.core.names import ObjectName, Part, parse_name, quote
 from moviecdc.local.core.results import LocalDataFrame, Result
@@ -164,7 +164,11 @@ class LocalSession:
         ...     session.advance(minutes=2)
         datetime.datetime(2026, 1, 1, 0, 2)
         """
-        step = timedelta(seconds=seconds, minutes=minutes, hours=hours)
+        what = f"advance(seconds={seconds:g}, minutes={minutes:g}, hours={hours:g})"
+        try:
+            step = timedelta(seconds=seconds, minutes=minutes, hours=hours)
+        except OverflowError:
+            step = timedelta.max
         if step < timedelta(0):
             raise LocalEngineError(f"advance() moves time forward only; got {step}.")
         self._check_open()
@@ -172,7 +176,11 @@ class LocalSession:
         if engine.clock.realtime:
             raise LocalEngineError(REALTIME_ADVANCE)
         with engine.lock, quiet():
-            target = engine.clock.now() + step
+            engine.check_folder()
+            try:
+                target = check_time(engine.clock.now() + step, what)
+            except OverflowError:
+                target = check_time(datetime.max, what)
             try:
                 scheduler.advance(engine, target)
             except MoviecdcError:

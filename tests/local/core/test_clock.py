@@ -138,3 +138,25 @@ def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0
     assert result.attempted > 0
+
+
+def test_the_clock_ends_with_a_clear_error_not_an_overflow() -> None:
+    """Near the end of datetime, advance() used to die in the scheduler's arithmetic (OverflowError: date value
+    out of range). Snowflake recommends years up to 9999 for TIMESTAMP
+    (https://docs.snowflake.com/en/sql-reference/data-types-datetime, "Note"); the engine's clock stops a year
+    before the end, where it still has room to schedule ahead, and says so."""
+    ends = r"start=9999-12-31 23:50:00: the local engine's clock goes up to 9999-01-01"
+    with pytest.raises(LocalEngineError, match=ends):
+        LocalSession(start=datetime(9999, 12, 31, 23, 50))
+    late = datetime(9998, 12, 31, 23, 50)
+    with LocalSession(database="MOVIES", schema="PUBLIC", start=late) as session:
+        session.sql("CREATE TABLE T (ID INT)").collect()
+        session.sql("CREATE TASK K SCHEDULE = '1 MINUTE' AS INSERT INTO T VALUES (1)").collect()
+        session.sql("ALTER TASK K RESUME").collect()
+        assert session.advance(minutes=10) == datetime(9999, 1, 1)
+        with pytest.raises(LocalEngineError, match=r"advance\(seconds=60.*goes up to 9999-01-01 00:00:00 UTC"):
+            session.advance(seconds=60)
+        with pytest.raises(LocalEngineError, match=r"goes up to 9999-01-01"):
+            session.advance(hours=1e15)  # beyond what a timedelta holds
+        assert session.now() == datetime(9999, 1, 1)
+        assert session.sql("SELECT COUNT(*) FROM T").collect()[0][0] == 10

@@ -22,7 +22,9 @@ catalog
     folder, None in memory: where a family keeps state that belongs to no database, e.g. account objects).
 the current transaction
     ``atomic()`` (a block in the user's open transaction, or in its own), ``begin()``,
-    ``end_transaction(commit=…)``, ``implicit_commit()`` (DDL commits first, as in Snowflake),
+    ``end_transaction(commit=…)``, ``rollback()`` (after a failure: a failed COMMIT's error stays the one
+    reported), ``check_folder()`` (refuses to go on when the session's folder vanished),
+    ``implicit_commit()`` (DDL commits first, as in Snowflake),
     ``in_transaction``, ``snapshot(db)`` and ``change_seq(db)`` (the change clock a stream read sees, and its
     tick for a changing statement), ``advance_stream(stream, offset)`` (held until COMMIT inside a
     transaction: repeatable read).

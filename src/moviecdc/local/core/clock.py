@@ -34,6 +34,22 @@ REALTIME_ADVANCE = (
     "passes by itself. Create LocalSession() without realtime=True to control time."
 )
 
+# The latest instant the clock may reach. Snowflake recommends years up to 9999 for DATE and TIMESTAMP
+# (https://docs.snowflake.com/en/sql-reference/data-types-datetime, "Note"); Python's datetime ends with it
+# too. The engine computes instants ahead of the clock (a task's next run, a lag's deadline, TASK_HISTORY's
+# scheduled runs), so the clock keeps a year's margin rather than fail inside that arithmetic.
+LATEST = datetime(9999, 1, 1)
+
+
+def check_time(instant: datetime, what: str) -> datetime:
+    """``instant`` if the clock may reach it, else a LocalEngineError naming ``what`` would pass :data:`LATEST`."""
+    if instant > LATEST:
+        raise LocalEngineError(
+            f"{what}: the local engine's clock goes up to {LATEST:%Y-%m-%d %H:%M:%S} UTC and no further (Snowflake's "
+            "timestamps end with the year 9999, and the engine schedules work ahead of its clock). Use an earlier time."
+        )
+    return instant
+
 
 def utc_naive(value: datetime) -> datetime:
     """A datetime as naive UTC (an aware value is converted; a naive one is taken as UTC already)."""
@@ -55,7 +71,7 @@ class Clock:
     ) -> None:
         if speed is not None and not speed > 0:
             raise LocalEngineError(f"speed must be a positive number of simulated seconds per second, not {speed}.")
-        self._start = utc_naive(start)
+        self._start = check_time(utc_naive(start), f"start={utc_naive(start):%Y-%m-%d %H:%M:%S}")
         self._speed = speed
         self._monotonic = monotonic
         self._origin = monotonic()

@@ -10,7 +10,10 @@ statements loads them once.
 
 from __future__ import annotations
 
+import atexit
 import bisect
+import os
+import shutil
 import threading
 import warnings
 from collections import OrderedDict
@@ -23,6 +26,7 @@ from typing import Any
 import duckdb
 import fakesnow.info_schema as fs_info_schema
 import fakesnow.macros as fs_macros
+import fakesnow.transforms.stage as fs_stage
 import pyarrow as pa
 from fakesnow.instance import FakeSnow
 from sqlglot import exp
@@ -44,7 +48,14 @@ _TRANSLATIONS = 512
 _IN_MEMORY_CHECKPOINT = "256MB"
 # How many (change-clock value, instant) pairs each database remembers (see Engine.seq_at).
 _CHANGE_TIMES = 200_000
+# DuckDB's answer to a ROLLBACK after a COMMIT that failed (and so already ended the transaction).
+_NO_TRANSACTION = "no transaction is active"
 PUBLIC = "PUBLIC"
+
+# fakesnow makes a temporary folder for its stages when it is imported (``fakesnow_bucket_*`` in the temp
+# directory, one per process) and never removes it: a process that used LocalSession left one behind each time.
+# It is shared by every session of the process, so it goes when the process exits, not at a session's close.
+atexit.register(shutil.rmtree, fs_stage.LOCAL_BUCKET_PATH, ignore_errors=True)
 
 Rewriter = Callable[[exp.Expr], exp.Expr]
 # Wraps fakesnow's translation of one parsed statement: gets the Snowflake AST and fakesnow's translation
@@ -57,6 +68,8 @@ class Engine:
 
     def __init__(self, path: Path | None, database: str | None, schema: str | None, clock: Clock | None = None) -> None:
         self.path = path
+        # The folder's identity when the session opened it (see :meth:`check_folder`).
+        self._folder = _identity(path) if path is not None else None
         self.lock = threading.RLock()
         if schema is not None and database is None:
             raise LocalEngineError(
@@ -137,7 +150,7 @@ class Engine:
             return
         with quiet():
             if self.in_transaction:
-                self.con.rollback()
+                self.rollback()
             self.conn.close()
             self._fakesnow.duck_conn.close()
         self.closed = True
@@ -275,9 +288,26 @@ class Engine:
         return self.statement_time
 
     def begin_statement(self) -> datetime:
-        """Take the clock's next stamp for the statement about to run."""
+        """Take the clock's next stamp for the statement about to run (first: :meth:`check_folder`)."""
+        self.check_folder()
         self.statement_time = self.clock.stamp()
         return self.statement_time
+
+    def check_folder(self) -> None:
+        """Refuse to go on when the session's folder was deleted or moved away while the session was open.
+
+        DuckDB keeps writing to its open (now unlinked or renamed) file, and everything written after that
+        would be lost at close without a word. One ``stat`` of the folder (about a microsecond) per statement
+        and per transaction is the price of saying so on the next write.
+        """
+        if self.path is None or self.closed:
+            return
+        if _identity(self.path) != self._folder:
+            raise LocalEngineError(
+                f"The folder {self.path} of this LocalSession was deleted or moved away while the session was open; "
+                "nothing more can be saved there. Close this session; to go on, put the folder back (or open a "
+                "new LocalSession on the path where it is now)."
+            )
 
     # -- the change clock and transactions ------------------------------------------------------------
 
@@ -326,17 +356,32 @@ class Engine:
                 self.end_transaction(commit=False)
                 raise
             return
+        self.check_folder()
         self.con.begin()
         try:
             yield
             self.con.commit()
         except BaseException:
-            self.con.rollback()
+            self.rollback()
             self.invalidate()
             raise
 
+    def rollback(self) -> None:
+        """Roll back DuckDB's transaction after a failure, keeping that failure the one reported.
+
+        A COMMIT that fails (e.g. "No space left on device" while writing the file) has already ended DuckDB's
+        transaction, and a ROLLBACK then raises "cannot rollback - no transaction is active", which would hide
+        the real error: that one is ignored. Nothing of the failed transaction was written.
+        """
+        try:
+            self.con.rollback()
+        except duckdb.TransactionException as e:
+            if _NO_TRANSACTION not in str(e):
+                raise
+
     def begin(self) -> None:
         if not self.in_transaction:
+            self.check_folder()
             self.con.begin()
             self.in_transaction = True
             self._txn_snapshots = {}
@@ -354,11 +399,11 @@ class Engine:
                     self.advance_stream(stream, offset)
                 self.con.commit()
             except BaseException:  # DuckDB's transaction must not stay open behind in_transaction = False
-                self.con.rollback()
+                self.rollback()
                 self.invalidate()
                 raise
         else:
-            self.con.rollback()
+            self.rollback()
             self.invalidate()
 
     def implicit_commit(self) -> None:
@@ -493,6 +538,15 @@ def _temporary_macros() -> str:
     if placeholder in temporary:  # a fakesnow whose macros read differently: fail loudly, not at a CAST
         raise LocalEngineError("Internal error of the local engine: fakesnow's macro definitions changed shape.")
     return temporary
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of a folder, or None when nothing is at ``path``."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _marker(index: int) -> str:

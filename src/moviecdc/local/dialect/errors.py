@@ -36,6 +36,8 @@ INT64_LIMIT = (
 )
 # DuckDB's answer for a function it does not have.
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Table|Aggregate) Function with name \"?([\w$]+)\"? does not exist")
+# The operating system's words for a full disk (ENOSPC) and a full quota (EDQUOT), as DuckDB passes them on.
+_DISK_FULL = ("No space left on device", "Disk quota exceeded")
 
 
 # DuckDB's words for a missing object or column, and Snowflake's for the same failure (code, SQLSTATE, text).
@@ -105,6 +107,12 @@ def translate(error: Exception, text: str) -> MoviecdcError:
     where = f"\n  Statement: {text}"
     if unsupported(error):
         return UnsupportedSqlError(f"{message}{where}")
+    if any(sign in message for sign in _DISK_FULL):
+        # DuckDB's own error, kept: the engine's rollback after the failed COMMIT no longer hides it.
+        return LocalEngineError(
+            f"{message} The disk is full: this statement was not committed, and everything committed before it "
+            f"is kept. Free some space and run it again.{where}"
+        )
     refusal = _refusal(error, message, text)
     if refusal is not None:
         return UnsupportedSqlError(f"{refusal}{where}")

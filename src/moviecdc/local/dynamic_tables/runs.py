@@ -93,13 +93,13 @@ def run(engine: Engine, steps: list[Step], scheduled_for: datetime | None = None
             engine.con.commit()
             break
         except RefreshError as failure:
-            engine.con.rollback()
+            engine.rollback()
             engine.invalidate()
             records += _record_failure(engine, failure, pending, data_timestamp, scheduled_for)
             gone = {r.table.uid for r in records if r.state != "SUCCEEDED"}
             pending = [s for s in pending if s.table.uid not in gone]
         except BaseException:
-            engine.con.rollback()
+            engine.rollback()
             engine.invalidate()
             raise
     return records
