@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from moviecdc.local.core.catalog import HIDDEN_SCHEMA, StreamDef
+from moviecdc.local.core.catalog import HIDDEN_SCHEMA, StreamDef, hidden
 from moviecdc.local.streams import alter
 
 if TYPE_CHECKING:
@@ -32,6 +32,17 @@ DEFAULT_MAX_EXTENSION_DAYS = 14
 
 
 def _days(engine: Engine, stream: StreamDef, key: str, default: int) -> int:
+    if key == "DATA_RETENTION_TIME_IN_DAYS":
+        # the one record of a table's retention is _MOVIECDC.RETENTION, which dialect/constraints.py writes for
+        # CREATE TABLE and ALTER TABLE … SET | UNSET (time travel reads the same row)
+        table = stream.table
+        if table.database in engine.holders("RETENTION"):
+            rows = engine.con.execute(
+                f"SELECT DAYS FROM {hidden(table.database, 'RETENTION').sql} WHERE SCHEMA_NAME = ? AND TABLE_NAME = ?",
+                [table.schema, table.name],
+            ).fetchall()
+            if rows:
+                return int(rows[0][0])
     value = alter.parameter(engine, stream.table, key)
     return int(value) if value is not None else default
 
