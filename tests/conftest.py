@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def rank(item: pytest.Item) -> int:
         if item.nodeid.startswith("tests/test_quality.py"):
             return 0  # mypy --strict on a cold cache is the longest single test
+        if "realtime" in item.name:
+            return 3  # these measure real elapsed time: short, and kept away from the crowded start (cold mypy)
         if item.get_closest_marker("slow") is not None:
             return 1
         return 2 if item.nodeid.startswith(_LONG) else 3
