@@ -23,10 +23,6 @@ INT64_COLUMNS = "integer columns are 64-bit (BIGINT): a value beyond int64 raise
 TIMESTAMP_TZ_OFFSET = (
     "TIMESTAMP_TZ values are kept in UTC (DuckDB has no per-value offset): a non-UTC offset raises UnsupportedSqlError"
 )
-# -- session context ------------------------------------------------------------------------------------------
-QUOTED_IDENTIFIERS = (
-    "quoted identifiers match case-insensitively: FROM lower_t finds \"lower_t\"; Snowflake raises 'does not exist'"
-)
 # -- transactions ---------------------------------------------------------------------------------------------
 FAILED_STATEMENT = (
     "a failing statement inside BEGIN … COMMIT rolls back the whole transaction (DuckDB cannot undo one statement): "
@@ -42,7 +38,6 @@ _BY_REASON: dict[str, list[str]] = {
     INT64_COLUMNS: ["numeric/number_38_0_holds_38_digits"],
     STALE_BY_CLOCK: ["streams/unconsumed_stream_is_stale_after_the_14_day_extension"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
-    QUOTED_IDENTIFIERS: ["session/quoted_identifiers_keep_their_case"],
     FAILED_STATEMENT: ["transactions/failed_statement_leaves_the_transaction_open"],
     CURRENT_TRANSACTION: [
         "transactions/current_transaction_is_null_outside", "transactions/current_transaction_is_set_inside",

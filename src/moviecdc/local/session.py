@@ -120,6 +120,7 @@ class LocalSession:
         engine.rewriters.append(travel.rewriter(engine, self._queries))
         engine.rewriters.append(udfs.rewriter(engine))
         engine.rewriters.append(rewrites.rewriter(engine))
+        engine.rewriters.append(context_functions.case_rewriter(engine))  # "lower_t" is not LOWER_T
         numbers.install(engine)
         with engine.lock, quiet():
             account_store.open_store(engine)

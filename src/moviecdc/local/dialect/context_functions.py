@@ -21,10 +21,15 @@ SELECT 'MOVIES' AS "current_database()", CAST(NULL AS VARCHAR) AS S
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from moviecdc.errors import LocalEngineError, UnsupportedSqlError
 from moviecdc.local.core.names import ObjectName
+
+if TYPE_CHECKING:
+    from moviecdc.local.core.engine import Engine
 
 _FUNCTIONS = (exp.CurrentDatabase, exp.CurrentSchema)
 
@@ -65,3 +70,68 @@ def rewriter(
         return ast.transform(visit, copy=False)
 
     return rewrite
+
+
+# -- quoted identifiers keep their case ------------------------------------------------------------------------
+
+_NAMES = "dialect.object_names"  # Engine.family_caches key: every table and view, by exact and by folded name
+
+
+def case_rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
+    """An ``engine.rewriters`` entry: a table reference that only a case-insensitive match would find fails.
+
+    Snowflake resolves an unquoted name in upper case and a quoted one exactly
+    (https://docs.snowflake.com/en/sql-reference/identifiers-syntax), so after ``CREATE TABLE "lower_t"``,
+    ``FROM lower_t`` names ``LOWER_T``, which does not exist. DuckDB matches names case-insensitively and would
+    read ``"lower_t"``: a silent wrong answer. Each table reference is resolved as Snowflake resolves it; when no
+    object has exactly that name but one differs from it only in case, the statement fails with Snowflake's
+    error (or, for the target of a CREATE, with UnsupportedSqlError: DuckDB cannot hold two tables whose names
+    differ only in case). References that match exactly, or nothing at all, are left to the statement.
+    Column names are not checked (documented in docs/local_engine.md).
+    """
+
+    def rewrite(ast: exp.Expr) -> exp.Expr:
+        tables = [t for t in ast.find_all(exp.Table) if isinstance(t.this, exp.Identifier)]
+        if not tables:
+            return ast
+        ctes = {cte.alias_or_name.upper() for cte in ast.find_all(exp.CTE)}
+        exact, folded = _names(engine)
+        created = ast.this if isinstance(ast, exp.Create) else None
+        for table in tables:
+            if not table.args.get("db") and table.name.upper() in ctes:
+                continue
+            name = engine.resolve_table(table)
+            if name is None or name in exact:
+                continue
+            other = folded.get(_fold(name))
+            if other is None:
+                continue
+            if table is created or (isinstance(created, exp.Schema) and table is created.this):
+                raise UnsupportedSqlError(
+                    f"The local engine cannot create {name.display} beside {other.display}: DuckDB names are "
+                    "case-insensitive, so two tables whose names differ only in case cannot both exist. Pick "
+                    "another name."
+                )
+            raise LocalEngineError(
+                f"002003 (42S02): SQL compilation error:\nObject '{name.display}' does not exist or not authorized."
+            )
+        return ast
+
+    return rewrite
+
+
+def _fold(name: ObjectName) -> tuple[str, str, str]:
+    return (name.database.lower(), name.schema.lower(), name.name.lower())
+
+
+def _names(engine: Engine) -> tuple[set[ObjectName], dict[tuple[str, str, str], ObjectName]]:
+    """Every table and view of the attached databases, cached until the catalog changes (Engine.invalidate)."""
+    cached: tuple[set[ObjectName], dict[tuple[str, str, str], ObjectName]] | None = engine.family_caches.get(_NAMES)
+    if cached is None:
+        rows = engine.con.execute(
+            "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+            "UNION ALL SELECT database_name, schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+        exact = {ObjectName(str(d), str(s), str(n)) for d, s, n in rows}
+        cached = engine.family_caches[_NAMES] = (exact, {_fold(name): name for name in exact})
+    return cached
