@@ -40,7 +40,9 @@ def test_null_outside_an_explicit_transaction(s: LocalSession) -> None:
 def test_one_id_for_every_statement_of_a_transaction_and_a_new_one_in_the_next(s: LocalSession) -> None:
     s.sql("BEGIN").collect()
     first = current(s)
-    assert type(first) is str and first.isdigit() and len(first) == 19, first
+    assert type(first) is str
+    assert first.isdigit()
+    assert len(first) == 19  # epoch milliseconds times a million, as the docs' example id reads
     s.sql("INSERT INTO T VALUES (3)").collect()
     assert current(s) == first
     assert rows(s, "SELECT LAST_TRANSACTION()") == [(None,)]
@@ -48,7 +50,8 @@ def test_one_id_for_every_statement_of_a_transaction_and_a_new_one_in_the_next(s
     assert rows(s, "SELECT CURRENT_TRANSACTION(), LAST_TRANSACTION()") == [(None, first)]
     s.sql("BEGIN").collect()
     second = current(s)
-    assert type(second) is str and int(second) > int(first)
+    assert type(second) is str
+    assert int(second) > int(first)
     s.sql("ROLLBACK").collect()
     assert rows(s, "SELECT CURRENT_TRANSACTION(), LAST_TRANSACTION()") == [(None, second)]
 
