@@ -10,6 +10,7 @@ BEGIN = SQL + "begin"
 COMMIT = SQL + "commit"
 ROLLBACK = SQL + "rollback"
 CURRENT_TRANSACTION = "https://docs.snowflake.com/en/sql-reference/functions/current_transaction"
+LAST_TRANSACTION = "https://docs.snowflake.com/en/sql-reference/functions/last_transaction"
 MULTI = SQL + "insert-multi-table"
 STREAMS = "https://docs.snowflake.com/en/user-guide/streams-intro"
 
@@ -100,6 +101,13 @@ CASES = family(
             setup=("BEGIN",),
             query="SELECT CURRENT_TRANSACTION() IS NOT NULL",
             expect=[(True,)],
+        ),
+        Case(
+            "last_transaction_is_the_committed_one",
+            LAST_TRANSACTION,
+            setup=("BEGIN", "SET TX = CURRENT_TRANSACTION()", "COMMIT"),
+            query="SELECT LAST_TRANSACTION() = $TX, CURRENT_TRANSACTION()",
+            expect=[(True, None)],
         ),
         Case(
             "insert_overwrite_rolls_back",

@@ -28,7 +28,6 @@ FAILED_STATEMENT = (
     "a failing statement inside BEGIN … COMMIT rolls back the whole transaction (DuckDB cannot undo one statement): "
     "UnsupportedSqlError says so; Snowflake rolls back only that statement and the transaction stays open"
 )
-CURRENT_TRANSACTION = "CURRENT_TRANSACTION() is not emulated (UnsupportedSqlError)"
 # -- history --------------------------------------------------------------------------------------------------
 NO_HISTORY = "time travel on a table without CHANGE_TRACKING = TRUE: the engine kept no history (UnsupportedSqlError)"
 
@@ -39,9 +38,6 @@ _BY_REASON: dict[str, list[str]] = {
     STALE_BY_CLOCK: ["streams/unconsumed_stream_is_stale_after_the_14_day_extension"],
     TIMESTAMP_TZ_OFFSET: ["datetime/to_timestamp_tz_keeps_the_offset"],
     FAILED_STATEMENT: ["transactions/failed_statement_leaves_the_transaction_open"],
-    CURRENT_TRANSACTION: [
-        "transactions/current_transaction_is_null_outside", "transactions/current_transaction_is_set_inside",
-    ],
     NO_HISTORY: ["history/at_before_the_table_existed_fails"],
 }  # fmt: skip
 

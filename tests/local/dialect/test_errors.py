@@ -97,5 +97,5 @@ def test_insert_only_on_a_table_is_snowflakes_error(session: LocalSession) -> No
 def test_a_function_duckdb_lacks_is_unsupported_by_name(session: LocalSession) -> None:
     """A Snowflake function the engine does not emulate gets UnsupportedSqlError naming it, never DuckDB's raw
     catalog error (issue 10's error policy)."""
-    with pytest.raises(UnsupportedSqlError, match="Function CURRENT_TRANSACTION is not supported"):
-        session.sql("SELECT CURRENT_TRANSACTION()").collect()
+    with pytest.raises(UnsupportedSqlError, match="Function CURRENT_STATEMENT is not supported"):
+        session.sql("SELECT CURRENT_STATEMENT()").collect()

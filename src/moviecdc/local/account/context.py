@@ -5,6 +5,8 @@ persisted (a reopened folder starts a new session: the user's default role ACCOU
 COMPUTE_WH, as a trial account's first user has). ``CURRENT_ROLE()``, ``CURRENT_WAREHOUSE()``,
 and ``CURRENT_USER()`` answer from here
 (:func:`rewriter`); fakesnow would answer DuckDB's user name, ``'duckdb'``, for the first and fail on the others.
+``CURRENT_TRANSACTION()`` and ``LAST_TRANSACTION()`` answer the engine's ``transaction_id`` /
+``last_transaction_id`` (a VARCHAR of the id, NULL outside an explicit transaction / before the first one ends).
 ``CURRENT_SECONDARY_ROLES()`` and ``CURRENT_AVAILABLE_ROLES()`` are refused: secondary roles are recorded by
 ``USE SECONDARY ROLES`` but not modelled further.
 """
@@ -50,14 +52,20 @@ _FUNCTIONS = (
     exp.CurrentUser,
     exp.CurrentSecondaryRoles,
     exp.CurrentAvailableRoles,
+    exp.CurrentTransaction,
 )
+# sqlglot parses LAST_TRANSACTION() as an anonymous function.
+_ANONYMOUS = frozenset({"LAST_TRANSACTION"})
 
 
 def rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
     """Replace the account-context functions by literals of this session's context.
 
     https://docs.snowflake.com/en/sql-reference/functions/current_role (VARCHAR, NULL without a role),
-    https://docs.snowflake.com/en/sql-reference/functions/current_warehouse (NULL when none is in use).
+    https://docs.snowflake.com/en/sql-reference/functions/current_warehouse (NULL when none is in use),
+    https://docs.snowflake.com/en/sql-reference/functions/current_transaction (the open transaction's id),
+    https://docs.snowflake.com/en/sql-reference/functions/last_transaction (the last committed or rolled back
+    transaction's id). Each is a value of the moment, so ordinary/plans.py never caches a statement with one.
     """
 
     def rewrite(ast: exp.Expr) -> exp.Expr:
@@ -66,7 +74,7 @@ def rewriter(engine: Engine) -> Callable[[exp.Expr], exp.Expr]:
         context = of(engine)
 
         def visit(node: exp.Expr) -> exp.Expr:
-            if not isinstance(node, _FUNCTIONS):
+            if not isinstance(node, _FUNCTIONS) and not _is_anonymous(node):
                 return node
             value = _value(engine, context, node)
             literal: exp.Expr = exp.Literal.string(value) if value is not None else exp.Null()
@@ -91,7 +99,8 @@ def _mentions(root: exp.Expr) -> bool:
     stack = [root]
     while stack:
         node = stack.pop()
-        if type(node) in _FUNCTION_TYPES:
+        kind = type(node)
+        if kind in _FUNCTION_TYPES or (kind is exp.Anonymous and _is_anonymous(node)):
             return True
         for value in node.args.values():
             if isinstance(value, exp.Expr):
@@ -101,7 +110,15 @@ def _mentions(root: exp.Expr) -> bool:
     return False
 
 
+def _is_anonymous(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Anonymous) and not node.expressions and str(node.this).upper() in _ANONYMOUS
+
+
 def _value(engine: Engine, context: AccountContext, node: exp.Expr) -> str | None:
+    if isinstance(node, exp.CurrentTransaction):
+        return engine.transaction_id
+    if isinstance(node, exp.Anonymous):
+        return engine.last_transaction_id
     if isinstance(node, exp.CurrentRole):
         return context.role
     if isinstance(node, exp.CurrentWarehouse):

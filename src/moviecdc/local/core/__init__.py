@@ -25,7 +25,9 @@ the current transaction
     ``end_transaction(commit=…)``, ``rollback()`` (after a failure: a failed COMMIT's error stays the one
     reported), ``check_folder()`` (refuses to go on when the session's folder vanished),
     ``implicit_commit()`` (DDL commits first, as in Snowflake),
-    ``in_transaction``, ``snapshot(db)`` and ``change_seq(db)`` (the change clock a stream read sees, and its
+    ``in_transaction``, ``transaction_id`` and ``last_transaction_id`` (the open explicit transaction's id,
+    NULL outside one, and the last committed or rolled back one's: CURRENT_TRANSACTION(), LAST_TRANSACTION()),
+    ``snapshot(db)`` and ``change_seq(db)`` (the change clock a stream read sees, and its
     tick for a changing statement), ``advance_stream(stream, offset)`` (held until COMMIT inside a
     transaction: repeatable read).
 the clock

@@ -97,6 +97,9 @@ class Engine:
             # never, and bounded (benchmarks/README.md).
             self.con.execute(f"SET checkpoint_threshold = '{_IN_MEMORY_CHECKPOINT}'")
         self.in_transaction = False
+        # CURRENT_TRANSACTION() / LAST_TRANSACTION(): the open explicit transaction's id, the last ended one's.
+        self.transaction_id: str | None = None
+        self.last_transaction_id: str | None = None
         self._txn_snapshots: dict[str, int] = {}
         # Offsets that consuming statements of the open explicit transaction move at its COMMIT (see
         # :meth:`advance_stream`), by (catalog database, stream uid).
@@ -384,6 +387,7 @@ class Engine:
             self.check_folder()
             self.con.begin()
             self.in_transaction = True
+            self.transaction_id = self._next_transaction_id()
             self._txn_snapshots = {}
             self._txn_advances = {}
 
@@ -391,6 +395,7 @@ class Engine:
         if not self.in_transaction:
             return
         self.in_transaction = False
+        self.last_transaction_id, self.transaction_id = self.transaction_id, None
         self._txn_snapshots = {}
         advances, self._txn_advances = list(self._txn_advances.values()), {}
         if commit:
@@ -405,6 +410,16 @@ class Engine:
         else:
             self.rollback()
             self.invalidate()
+
+    def _next_transaction_id(self) -> str:
+        """Snowflake's ids read as the start's epoch milliseconds times a million ('1661899308790000000',
+        https://docs.snowflake.com/en/sql-reference/functions/current_transaction); the statement's instant
+        gives them here, one more than the last id when two transactions start in the same millisecond."""
+        millis = int(self.statement_time.timestamp() * 1000)
+        value = millis * 1_000_000
+        if self.last_transaction_id is not None and value <= int(self.last_transaction_id):
+            value = int(self.last_transaction_id) + 1
+        return str(value)
 
     def implicit_commit(self) -> None:
         """Snowflake commits an open transaction before running DDL; so do we."""
