@@ -402,10 +402,11 @@ def advance(
     at: datetime | None = None,
     *,
     keep_log: bool = False,
+    timed: bool = False,
 ) -> None:
     """Move a stream's offset (inside the consuming statement's transaction) and trim the log; ``at``: the
     instant it moved (what STALE_AFTER counts from); ``keep_log``: the table's log is its history (see HISTORY)
-    and stays."""
+    and stays; ``timed``: the database already has STREAM_OFFSET_TIMES."""
     db = stream.catalog_db
     streams = hidden(db, "STREAMS").sql
     con.execute(
@@ -413,10 +414,13 @@ def advance(
     )
     if at is not None:
         times = hidden(db, "STREAM_OFFSET_TIMES").sql
-        # A catalog made before this table existed gets it here (IF NOT EXISTS: a no-op otherwise).
-        con.execute(f"CREATE TABLE IF NOT EXISTS {times} (STREAM_UID BIGINT NOT NULL, OFFSET_TIME TIMESTAMP)")
-        con.execute(f"DELETE FROM {times} WHERE STREAM_UID = ?", [stream.uid])
-        con.execute(f"INSERT INTO {times} VALUES (?, ?)", [stream.uid, at])
+        if not timed:  # a catalog made before this table existed gets it here
+            con.execute(f"CREATE TABLE IF NOT EXISTS {times} (STREAM_UID BIGINT NOT NULL, OFFSET_TIME TIMESTAMP)")
+        moved = con.execute(
+            f"UPDATE {times} SET OFFSET_TIME = ? WHERE STREAM_UID = ? RETURNING STREAM_UID", [at, stream.uid]
+        ).fetchall()
+        if not moved:  # the stream's first consume: one statement per consume after it
+            con.execute(f"INSERT INTO {times} VALUES (?, ?)", [stream.uid, at])
     if stream.initial_pending:
         con.execute(f"DELETE FROM {stream.initial.sql}")
     if keep_log:

@@ -233,9 +233,10 @@ class Engine:
             self._txn_advances[(stream.catalog_db, stream.uid)] = (stream, offset)
             return
         keep = (stream.catalog_db, stream.table_uid) in self.history
-        catalog.advance(self.con, stream, offset, self.now(), keep_log=keep)
+        timed = stream.catalog_db in self.holders("STREAM_OFFSET_TIMES")
+        catalog.advance(self.con, stream, offset, self.now(), keep_log=keep, timed=timed)
         self._streams = None
-        if stream.catalog_db not in self.holders("STREAM_OFFSET_TIMES"):
+        if not timed:
             self._holders = None  # catalog.advance made the table
 
     @property
